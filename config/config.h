@@ -1,0 +1,127 @@
+// Config: farmgate's configuration, parsed once from YAML into these immutable typed structs.
+// Nothing outside config/ sees YAML. Load with load_config() (config/loader.h); the result is
+// read-only and may be shared between threads. The keys are documented in docs/configuration.md.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/time.h"
+
+namespace farmgate::config {
+
+using namespace std::chrono_literals;
+
+// A metric a device kind reports, with its unit and valid range (inclusive). A value outside the
+// range is refused as out_of_range.
+struct MetricSpec {
+  std::string name;
+  std::string unit;
+  double min = 0;
+  double max = 0;
+};
+
+// A kind of device ("soil"): its name is the upstream measurement; metrics it may report.
+struct DeviceKind {
+  std::string name;
+  std::vector<MetricSpec> metrics;
+
+  const MetricSpec* find_metric(std::string_view metric) const;
+};
+
+struct Zone {
+  std::string id;
+  std::string name;  // for people, may be Vietnamese; defaults to the id
+};
+
+struct Device {
+  std::string id;
+  std::string kind;  // names a DeviceKind
+  std::string zone;  // names a Zone, or empty
+};
+
+struct MqttConfig {
+  std::string url = "tcp://127.0.0.1:1883";  // tcp://, ssl://, mqtt://, mqtts://
+  std::string client_id;                     // fixed, so the broker keeps our session
+  std::string username;
+  std::string password;
+  Millis keepalive = 30s;
+  Millis reconnect_min = 1s;
+  Millis reconnect_max = 60s;
+};
+
+// JSON telemetry on MQTT: one object per message, one number per metric, optional "ts" in epoch ms.
+struct MqttJsonSource {
+  std::string name;
+  // A topic with placeholders standing for whole levels: "{device}" (required) and "{zone}",
+  // e.g. "farm/{zone}/{device}/telemetry". Subscribed as the matching wildcard filter.
+  std::string topic;
+  int qos = 1;
+  std::size_t max_payload_bytes = 16 * 1024;
+};
+
+struct StoreConfig {
+  std::string path;         // SQLite file; default <data_dir>/farmgate.db
+  std::string journal_dir;  // ingest journal; default <data_dir>/journal
+  std::size_t batch_max = 2000;       // readings per transaction at most
+  Millis batch_interval = 200ms;      // longest a reading waits for its transaction
+  std::size_t queue_max = 50000;      // readings waiting for the store before ingest pushes back
+  Millis retention = std::chrono::days{400};  // raw readings older than this are deleted
+  std::size_t outbox_max_rows = 5'000'000;    // upstream backlog bound; oldest evicted past it
+  Millis maintenance_interval = 60s;          // pruning, eviction and retention cadence
+};
+
+enum class UplinkType { influxdb_v1, influxdb_v2 };
+
+struct UplinkConfig {
+  std::string name;
+  UplinkType type = UplinkType::influxdb_v1;
+  std::string url;  // base URL, e.g. http://influx.example:8086
+  // v1
+  std::string database;
+  std::string retention_policy;
+  std::string username;
+  std::string password;
+  // v2
+  std::string org;
+  std::string bucket;
+  std::string token;
+  // batching and retry
+  std::size_t batch_max = 5000;  // points per request
+  Millis batch_interval = 1s;    // longest a point waits for a fuller batch
+  bool gzip = true;
+  Millis timeout = 15s;
+  Millis backoff_min = 1s;
+  Millis backoff_max = 300s;
+};
+
+struct HttpConfig {
+  std::string host = "0.0.0.0";
+  unsigned short port = 8080;
+};
+
+struct Config {
+  std::string source_file;  // the file this was loaded from
+  std::string site = "demo-farm";
+  std::string timezone = "Asia/Ho_Chi_Minh";
+  std::string data_dir = "/var/lib/farmgate";
+  MqttConfig mqtt;
+  HttpConfig http;
+  StoreConfig store;
+  std::vector<Zone> zones;
+  std::vector<DeviceKind> kinds;
+  std::vector<Device> devices;
+  std::vector<MqttJsonSource> mqtt_sources;
+  // Only the enabled uplinks: an uplink whose url is empty is left out (that is how
+  // FARMGATE_INFLUX_URL unset means "no InfluxDB uplink").
+  std::vector<UplinkConfig> uplinks;
+
+  const Zone* find_zone(std::string_view id) const;
+  const Device* find_device(std::string_view id) const;
+  const DeviceKind* find_kind(std::string_view name) const;
+};
+
+}  // namespace farmgate::config
