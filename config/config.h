@@ -44,7 +44,7 @@ struct Device {
 };
 
 struct MqttConfig {
-  std::string url = "tcp://127.0.0.1:1883";  // tcp://, ssl://, mqtt://, mqtts://
+  std::string url = "tcp://127.0.0.1:1883";  // tcp://, ssl://, mqtt://, mqtts://, ws://, wss://
   std::string client_id;                     // fixed, so the broker keeps our session
   std::string username;
   std::string password;

@@ -1,0 +1,34 @@
+#include "config/config.h"
+
+#include <algorithm>
+
+namespace farmgate::config {
+namespace {
+
+// Lists are a few dozen entries at most; a linear scan beats keeping an index in sync.
+template <class T, class Key>
+const T* find_by(const std::vector<T>& items, std::string_view wanted, Key key) {
+  const auto it =
+      std::find_if(items.begin(), items.end(), [&](const T& item) { return key(item) == wanted; });
+  return it == items.end() ? nullptr : &*it;
+}
+
+}  // namespace
+
+const MetricSpec* DeviceKind::find_metric(std::string_view metric) const {
+  return find_by(metrics, metric, [](const MetricSpec& m) -> const std::string& { return m.name; });
+}
+
+const Zone* Config::find_zone(std::string_view id) const {
+  return find_by(zones, id, [](const Zone& z) -> const std::string& { return z.id; });
+}
+
+const Device* Config::find_device(std::string_view id) const {
+  return find_by(devices, id, [](const Device& d) -> const std::string& { return d.id; });
+}
+
+const DeviceKind* Config::find_kind(std::string_view name) const {
+  return find_by(kinds, name, [](const DeviceKind& k) -> const std::string& { return k.name; });
+}
+
+}  // namespace farmgate::config

@@ -1,0 +1,445 @@
+#include "config/schema.h"
+
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "config/checks.h"
+#include "config/endpoint.h"
+#include "config/units.h"
+
+namespace farmgate::config::detail {
+namespace {
+
+// ---- value checks shaped for text_field ----------------------------------------------------
+
+Result<void> non_empty(std::string_view s) {
+  if (s.empty()) return make_error("empty", "must not be empty");
+  return {};
+}
+
+Result<void> timezone_ok(std::string_view s) {
+  return check_timezone(s);
+}
+
+Result<void> mqtt_url_ok(std::string_view s) {
+  auto url = parse_mqtt_url(s);
+  if (!url) return url.error();
+  return {};
+}
+
+// An uplink url may be empty: that disables the uplink (FARMGATE_INFLUX_URL unset).
+Result<void> uplink_url_ok(std::string_view s) {
+  if (s.empty()) return {};
+  auto url = parse_http_url(s);
+  if (!url) return url.error();
+  return {};
+}
+
+std::string quoted(std::string_view s) {
+  return "'" + std::string(s) + "'";
+}
+
+std::string format_number(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", x);
+  return buf;
+}
+
+std::string join_path(const std::string& dir, std::string_view name) {
+  if (!dir.empty() && dir.back() == '/') return dir + std::string(name);
+  return dir + "/" + std::string(name);
+}
+
+template <class T, class F>
+std::string join_names(const std::vector<T>& items, F name_of) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ", ") + name_of(item);
+  return out;
+}
+
+// The names used so far in one list, so that a second use is reported with where the first was.
+class Names {
+ public:
+  explicit Names(std::string_view what) : what_(what) {}
+
+  void add(NodeReader& r, const std::string& name, Location at) {
+    if (name.empty()) return;
+    for (const auto& [n, first] : seen_) {
+      if (n == name) {
+        r.error(at, "duplicate " + what_ + " " + quoted(name) + " (first at line " +
+                        std::to_string(first.line) + ":" + std::to_string(first.column) + ")");
+        return;
+      }
+    }
+    seen_.emplace_back(name, at);
+  }
+
+ private:
+  std::string what_;
+  std::vector<std::pair<std::string, Location>> seen_;
+};
+
+struct Peeked {
+  std::string text;
+  Location at;
+};
+
+// The text of `key` in a mapping, read ahead of the others because it decides which keys the
+// mapping may hold. nullopt when absent or unreadable (the latter already reported).
+std::optional<Peeked> peek_text(NodeReader& r, const Value& map, std::string_view key) {
+  if (!map.node.IsMap()) return std::nullopt;
+  for (auto it = map.node.begin(); it != map.node.end(); ++it) {
+    const YAML::Node k = it->first;
+    if (k.IsScalar() && k.Scalar() == key) {
+      const YAML::Node v = it->second;
+      const Value value{v, v.IsNull() ? location_of(k) : location_of(v)};
+      auto text = r.text(value);
+      if (!text) return std::nullopt;
+      return Peeked{std::move(*text), value.at};
+    }
+  }
+  return std::nullopt;
+}
+
+// "backoff_max (1s) must not be less than backoff_min (5s)", at the larger key's value.
+void check_order(NodeReader& r, const Seen& seen, std::string_view lo_key, Millis lo,
+                 std::string_view hi_key, Millis hi) {
+  if (lo <= hi) return;
+  r.error(seen.at(seen.has(hi_key) ? hi_key : lo_key),
+          std::string(hi_key) + " (" + format_duration(hi) + ") must not be less than " +
+              std::string(lo_key) + " (" + format_duration(lo) + ")");
+}
+
+// ---- sections ------------------------------------------------------------------------------
+
+// Config plus what the cross-reference checks need to know about where things were written.
+struct Draft : Config {
+  struct DeviceRefs {
+    Location kind_at;
+    Location zone_at;
+  };
+  std::vector<DeviceRefs> device_refs;  // parallel to devices
+};
+
+void read_mqtt(NodeReader& r, const Value& v, MqttConfig& out) {
+  const std::vector<Field<MqttConfig>> fields{
+      text_field("url", &MqttConfig::url, Need::optional, mqtt_url_ok),
+      text_field("client_id", &MqttConfig::client_id),
+      text_field("username", &MqttConfig::username),
+      text_field("password", &MqttConfig::password),
+      // MQTT carries the keepalive as a 16-bit count of seconds.
+      {"keepalive",
+       [](NodeReader& r, const Value& v, MqttConfig& m) {
+         auto d = r.duration(v);
+         if (!d) return;
+         if (*d < 1s || *d > 65535s) {
+           return r.error(v.at, "keepalive " + range_message(*d, 1s, 65535s));
+         }
+         if (d->count() % 1000 != 0) {
+           return r.error(v.at, "keepalive must be whole seconds, got " + format_duration(*d));
+         }
+         m.keepalive = *d;
+       }},
+      duration_field("reconnect_min", &MqttConfig::reconnect_min, 100ms, Millis{1h}),
+      duration_field("reconnect_max", &MqttConfig::reconnect_max, 100ms, Millis{24h}),
+  };
+  auto seen = read_fields(r, v, "mqtt", fields, out);
+  if (!seen) return;
+  check_order(r, *seen, "reconnect_min", out.reconnect_min, "reconnect_max", out.reconnect_max);
+}
+
+void read_http(NodeReader& r, const Value& v, HttpConfig& out) {
+  const std::vector<Field<HttpConfig>> fields{
+      {"listen",
+       [](NodeReader& r, const Value& v, HttpConfig& h) {
+         auto s = r.text(v);
+         if (!s) return;
+         if (auto hp = r.report(v.at, parse_listen(*s))) {
+           h.host = hp->host;
+           h.port = hp->port;
+         }
+       }},
+  };
+  (void)read_fields(r, v, "http", fields, out);
+}
+
+void read_store(NodeReader& r, const Value& v, StoreConfig& out) {
+  const std::vector<Field<StoreConfig>> fields{
+      text_field("path", &StoreConfig::path),
+      text_field("journal_dir", &StoreConfig::journal_dir),
+      count_field("batch_max", &StoreConfig::batch_max, 1, 100'000),
+      duration_field("batch_interval", &StoreConfig::batch_interval, 1ms, Millis{1min}),
+      count_field("queue_max", &StoreConfig::queue_max, 1, 10'000'000),
+      duration_field("retention", &StoreConfig::retention, Millis{std::chrono::days{1}},
+                     Millis{std::chrono::days{36'500}}),
+      count_field("outbox_max_rows", &StoreConfig::outbox_max_rows, 1, 1'000'000'000),
+      duration_field("maintenance_interval", &StoreConfig::maintenance_interval, 1s, Millis{24h}),
+  };
+  auto seen = read_fields(r, v, "store", fields, out);
+  if (!seen) return;
+  // A queue smaller than a batch would never let a batch fill.
+  if (out.queue_max < out.batch_max) {
+    r.error(seen->at("queue_max"), "queue_max (" + std::to_string(out.queue_max) +
+                                       ") must not be less than batch_max (" +
+                                       std::to_string(out.batch_max) + ")");
+  }
+}
+
+void read_zones(NodeReader& r, const Value& v, Draft& out) {
+  auto items = r.items(v, "zones");
+  if (!items) return;
+  const std::vector<Field<Zone>> fields{
+      text_field("id", &Zone::id, Need::required, check_id),
+      text_field("name", &Zone::name),
+  };
+  Names names("zone id");
+  for (std::size_t i = 0; i < items->size(); ++i) {
+    const Value& item = (*items)[i];
+    Zone zone;
+    auto seen = read_fields(r, item, "zones[" + std::to_string(i) + "]", fields, zone);
+    if (!seen) continue;
+    names.add(r, zone.id, seen->at("id"));
+    if (zone.name.empty()) zone.name = zone.id;
+    out.zones.push_back(std::move(zone));
+  }
+}
+
+void read_kinds(NodeReader& r, const Value& v, Draft& out) {
+  auto kinds = r.entries(v, "kinds");
+  if (!kinds) return;
+  const std::vector<Field<MetricSpec>> fields{
+      text_field("unit", &MetricSpec::unit),
+      number_field("min", &MetricSpec::min, Need::required),
+      number_field("max", &MetricSpec::max, Need::required),
+  };
+  for (const Entry& k : *kinds) {
+    DeviceKind kind{k.key, {}};
+    r.report(k.key_at, check_id(kind.name));
+    const std::string where = "kinds." + kind.name;
+    auto metrics = r.entries(k.value, where);
+    if (!metrics) continue;
+    if (metrics->empty()) {
+      r.error(k.value.at,
+              "kind " + quoted(kind.name) + " has no metrics; list them as NAME: {unit, min, max}");
+    }
+    for (const Entry& m : *metrics) {
+      // NaN until read, so that min < max is only judged between two numbers actually given.
+      constexpr double kUnset = std::numeric_limits<double>::quiet_NaN();
+      MetricSpec spec{m.key, "", kUnset, kUnset};
+      r.report(m.key_at, check_id(spec.name));
+      if (spec.name == "ts") {
+        r.error(m.key_at, "'ts' cannot be a metric: it is the timestamp in telemetry messages");
+      }
+      auto seen = read_fields(r, m.value, where + "." + spec.name, fields, spec);
+      if (!seen) continue;
+      if (!std::isnan(spec.min) && !std::isnan(spec.max) && !(spec.min < spec.max)) {
+        r.error(seen->at("max"), "max (" + format_number(spec.max) +
+                                     ") must be greater than min (" + format_number(spec.min) +
+                                     ")");
+      }
+      kind.metrics.push_back(std::move(spec));
+    }
+    out.kinds.push_back(std::move(kind));
+  }
+}
+
+void read_devices(NodeReader& r, const Value& v, Draft& out) {
+  auto items = r.items(v, "devices");
+  if (!items) return;
+  const std::vector<Field<Device>> fields{
+      text_field("id", &Device::id, Need::required, check_id),
+      text_field("kind", &Device::kind, Need::required),
+      text_field("zone", &Device::zone),
+  };
+  Names names("device id");
+  for (std::size_t i = 0; i < items->size(); ++i) {
+    Device device;
+    auto seen = read_fields(r, (*items)[i], "devices[" + std::to_string(i) + "]", fields, device);
+    if (!seen) continue;
+    names.add(r, device.id, seen->at("id"));
+    out.devices.push_back(std::move(device));
+    out.device_refs.push_back({seen->at("kind"), seen->at("zone")});
+  }
+}
+
+void read_sources(NodeReader& r, const Value& v, Draft& out) {
+  auto items = r.items(v, "sources");
+  if (!items) return;
+  const std::vector<Field<MqttJsonSource>> mqtt_json_fields{
+      text_field("name", &MqttJsonSource::name, Need::required, check_id),
+      known_field<MqttJsonSource>("type"),
+      {"topic",
+       [](NodeReader& r, const Value& v, MqttJsonSource& s) {
+         // Unquoted, "{device}/telemetry" is YAML for a mapping: say so rather than only
+         // "expected a string".
+         if (v.node.IsMap()) {
+           return r.error(v.at,
+                          "expected a topic string; quote a topic that starts with '{', "
+                          "e.g. \"{device}/telemetry\"");
+         }
+         auto topic = r.text(v);
+         if (topic && r.report(v.at, check_topic_template(*topic))) s.topic = std::move(*topic);
+       },
+       /*required=*/true},
+      {"qos",
+       [](NodeReader& r, const Value& v, MqttJsonSource& s) {
+         auto n = r.count(v);
+         if (!n) return;
+         // QoS 2 buys nothing for telemetry that is stored idempotently, and costs a round trip.
+         if (*n > 1) return r.error(v.at, "qos must be 0 or 1, got " + std::to_string(*n));
+         s.qos = static_cast<int>(*n);
+       }},
+      count_field("max_payload_bytes", &MqttJsonSource::max_payload_bytes, 64, 1'048'576),
+  };
+  Names names("source name");
+  for (std::size_t i = 0; i < items->size(); ++i) {
+    const Value& item = (*items)[i];
+    const std::string where = "sources[" + std::to_string(i) + "]";
+    const auto type = peek_text(r, item, "type");
+    if (type && type->text != "mqtt_json") {
+      // Its other keys depend on the type, so there is nothing sound left to check here.
+      r.error(type->at,
+              "unknown source type " + quoted(type->text) + "; expected one of: mqtt_json");
+      continue;
+    }
+    MqttJsonSource source;
+    auto seen = read_fields(r, item, where, mqtt_json_fields, source);
+    if (!seen) continue;
+    names.add(r, source.name, seen->at("name"));
+    out.mqtt_sources.push_back(std::move(source));
+  }
+}
+
+void read_uplinks(NodeReader& r, const Value& v, Draft& out) {
+  auto items = r.items(v, "uplinks");
+  if (!items) return;
+  const std::vector<Field<UplinkConfig>> common{
+      text_field("name", &UplinkConfig::name, Need::required, check_id),
+      known_field<UplinkConfig>("type"),
+      text_field("url", &UplinkConfig::url, Need::required, uplink_url_ok),
+      count_field("batch_max", &UplinkConfig::batch_max, 1, 100'000),
+      duration_field("batch_interval", &UplinkConfig::batch_interval, 1ms, Millis{1h}),
+      bool_field("gzip", &UplinkConfig::gzip),
+      duration_field("timeout", &UplinkConfig::timeout, 1s, Millis{10min}),
+      duration_field("backoff_min", &UplinkConfig::backoff_min, 1ms, Millis{1h}),
+      duration_field("backoff_max", &UplinkConfig::backoff_max, 1ms, Millis{24h}),
+  };
+  const std::vector<Field<UplinkConfig>> v1_only{
+      text_field("database", &UplinkConfig::database),
+      text_field("retention_policy", &UplinkConfig::retention_policy),
+      text_field("username", &UplinkConfig::username),
+      text_field("password", &UplinkConfig::password),
+  };
+  const std::vector<Field<UplinkConfig>> v2_only{
+      text_field("org", &UplinkConfig::org),
+      text_field("bucket", &UplinkConfig::bucket),
+      text_field("token", &UplinkConfig::token),
+  };
+  const auto concat = [](std::vector<Field<UplinkConfig>> a,
+                         const std::vector<Field<UplinkConfig>>& b) {
+    a.insert(a.end(), b.begin(), b.end());
+    return a;
+  };
+  const auto v1_fields = concat(common, v1_only);
+  const auto v2_fields = concat(common, v2_only);
+  // With no usable type every key of either type is accepted, so that unknown keys are still
+  // reported without guessing which type was meant.
+  const auto any_fields = concat(v1_fields, v2_only);
+
+  Names names("uplink name");
+  for (std::size_t i = 0; i < items->size(); ++i) {
+    const Value& item = (*items)[i];
+    const std::string where = "uplinks[" + std::to_string(i) + "]";
+    UplinkConfig uplink;
+    const std::vector<Field<UplinkConfig>>* fields = &any_fields;
+    const auto type = peek_text(r, item, "type");
+    if (type) {
+      if (type->text == "influxdb_v1") {
+        uplink.type = UplinkType::influxdb_v1;
+        fields = &v1_fields;
+      } else if (type->text == "influxdb_v2") {
+        uplink.type = UplinkType::influxdb_v2;
+        fields = &v2_fields;
+      } else {
+        r.error(type->at, "unknown uplink type " + quoted(type->text) +
+                              "; expected one of: influxdb_v1, influxdb_v2");
+      }
+    }
+    auto seen =
+        read_fields(r, item, where + (type ? " (" + type->text + ")" : ""), *fields, uplink);
+    if (!seen) continue;
+    names.add(r, uplink.name, seen->at("name"));
+    check_order(r, *seen, "backoff_min", uplink.backoff_min, "backoff_max", uplink.backoff_max);
+    // Disabled: what a working uplink needs is not asked of it.
+    if (uplink.url.empty() || fields == &any_fields) continue;
+    const auto require = [&](std::string_view key, const std::string& value) {
+      if (value.empty()) {
+        r.error(seen->at(key), "an " + type->text + " uplink needs " + std::string(key));
+      }
+    };
+    if (uplink.type == UplinkType::influxdb_v1) {
+      require("database", uplink.database);
+    } else {
+      require("org", uplink.org);
+      require("bucket", uplink.bucket);
+    }
+    out.uplinks.push_back(std::move(uplink));
+  }
+}
+
+// Kinds and zones may be written after the devices that name them, so this runs last.
+void check_device_refs(NodeReader& r, const Draft& d) {
+  for (std::size_t i = 0; i < d.devices.size(); ++i) {
+    const Device& device = d.devices[i];
+    if (!device.kind.empty() && d.find_kind(device.kind) == nullptr) {
+      r.error(d.device_refs[i].kind_at,
+              "unknown kind " + quoted(device.kind) + "; " +
+                  (d.kinds.empty() ? std::string("no kinds are defined")
+                                   : "defined kinds: " + join_names(d.kinds, [](const auto& k) {
+                                       return k.name;
+                                     })));
+    }
+    if (!device.zone.empty() && d.find_zone(device.zone) == nullptr) {
+      r.error(d.device_refs[i].zone_at,
+              "unknown zone " + quoted(device.zone) + "; " +
+                  (d.zones.empty() ? std::string("no zones are defined")
+                                   : "defined zones: " +
+                                         join_names(d.zones, [](const auto& z) { return z.id; })));
+    }
+  }
+}
+
+}  // namespace
+
+Config read_config(NodeReader& r, const YAML::Node& root) {
+  const std::vector<Field<Draft>> fields{
+      text_field<Draft>("site", &Draft::site, Need::optional, check_site),
+      text_field<Draft>("timezone", &Draft::timezone, Need::optional, timezone_ok),
+      text_field<Draft>("data_dir", &Draft::data_dir, Need::optional, non_empty),
+      {"mqtt", [](NodeReader& r, const Value& v, Draft& d) { read_mqtt(r, v, d.mqtt); }},
+      {"http", [](NodeReader& r, const Value& v, Draft& d) { read_http(r, v, d.http); }},
+      {"store", [](NodeReader& r, const Value& v, Draft& d) { read_store(r, v, d.store); }},
+      {"zones", read_zones},
+      {"kinds", read_kinds},
+      {"devices", read_devices},
+      {"sources", read_sources},
+      {"uplinks", read_uplinks},
+  };
+  Draft draft;
+  if (!read_fields(r, Value{root, location_of(root)}, "", fields, draft)) return {};
+  check_device_refs(r, draft);
+
+  // Defaults that depend on other keys, filled once all of them are known.
+  if (draft.mqtt.client_id.empty()) draft.mqtt.client_id = "farmgate-" + draft.site;
+  if (draft.store.path.empty()) draft.store.path = join_path(draft.data_dir, "farmgate.db");
+  if (draft.store.journal_dir.empty()) {
+    draft.store.journal_dir = join_path(draft.data_dir, "journal");
+  }
+  return Config(std::move(draft));
+}
+
+}  // namespace farmgate::config::detail
