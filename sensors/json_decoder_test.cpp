@@ -1,0 +1,103 @@
+#include "sensors/json_decoder.h"
+
+#include <gtest/gtest.h>
+
+#include "sensors/test_farm.h"
+
+namespace farmgate::sensors {
+namespace {
+
+class JsonDecoderTest : public ::testing::Test {
+ protected:
+  config::Config farm_ = testing::reference_farm();
+  JsonDecoder decoder_{farm_.mqtt_sources[0], farm_,
+                       *TopicPattern::parse(farm_.mqtt_sources[0].topic)};
+  const Timestamp now_ = from_epoch_ms(1'767'225'600'000);
+
+  std::string reason(std::string_view topic, std::string_view payload) {
+    auto r = decoder_.decode(topic, payload, now_, true);
+    return r.ok() ? "accepted" : r.error().code;
+  }
+};
+
+TEST_F(JsonDecoderTest, DecodesEveryMetricWithItsUnitAndTheDeviceTime) {
+  auto r = decoder_.decode("farm/z1/soil-z1/telemetry",
+                           R"({"moisture": 31.5, "temp_c": 27, "ec": 0.8, "ts": 1767225000000})",
+                           now_, true);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->readings.size(), 3u);
+  const Reading& m = r->readings[0];
+  EXPECT_EQ(m.device, "soil-z1");
+  EXPECT_EQ(m.zone, "z1");
+  EXPECT_EQ(m.kind, "soil");
+  EXPECT_EQ(m.metric, "moisture");
+  EXPECT_DOUBLE_EQ(m.value, 31.5);
+  EXPECT_EQ(m.unit, "%");
+  EXPECT_EQ(to_epoch_ms(m.time), 1'767'225'000'000);
+  EXPECT_EQ(r->readings[1].value, 27.0) << "integers are numbers too";
+}
+
+TEST_F(JsonDecoderTest, StampsWithArrivalTimeWithoutTs) {
+  auto r = decoder_.decode("farm/z2/soil-z2/telemetry", R"({"moisture": 40})", now_, true);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->readings[0].time, now_);
+  EXPECT_EQ(r->readings[0].quality, Quality::good);
+}
+
+TEST_F(JsonDecoderTest, FlagsReadingsStampedByAnUnsynchronisedClock) {
+  auto r = decoder_.decode("farm/z2/soil-z2/telemetry", R"({"moisture": 40})",
+                           from_epoch_ms(5000), false);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->readings[0].quality, Quality::clock_unsynced);
+}
+
+TEST_F(JsonDecoderTest, IgnoresKeysThatAreNotMetrics) {
+  auto r = decoder_.decode("farm/z1/soil-z1/telemetry", R"({"moisture": 40, "battery": 3.1})",
+                           now_, true);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->readings.size(), 1u);
+  EXPECT_EQ(r->ignored_keys, 1u);
+}
+
+TEST_F(JsonDecoderTest, RefusesEachKindOfBadMessageWithItsReason) {
+  const char* topic = "farm/z1/soil-z1/telemetry";
+  EXPECT_EQ(reason(topic, R"({"moisture": 3)"), "invalid_json");
+  EXPECT_EQ(reason(topic, R"({"moisture": NaN})"), "invalid_json");
+  EXPECT_EQ(reason(topic, ""), "invalid_json");
+  EXPECT_EQ(reason(topic, "[1,2]"), "not_object");
+  EXPECT_EQ(reason(topic, R"({"moisture": "wet"})"), "wrong_type");
+  EXPECT_EQ(reason(topic, R"({"moisture": null})"), "wrong_type");
+  EXPECT_EQ(reason(topic, R"({"moisture": true})"), "wrong_type");
+  EXPECT_EQ(reason(topic, R"({"moisture": 150})"), "out_of_range");
+  EXPECT_EQ(reason(topic, R"({"moisture": -0.1})"), "out_of_range");
+  EXPECT_EQ(reason(topic, R"({"moisture": 1e999})"), "out_of_range") << "infinity is no reading";
+  EXPECT_EQ(reason(topic, R"({"moisture": 30, "temp_c": 99})"), "out_of_range");
+  EXPECT_EQ(reason(topic, R"({"battery": 3})"), "no_metrics");
+  EXPECT_EQ(reason(topic, R"({})"), "no_metrics");
+  EXPECT_EQ(reason(topic, R"({"moisture": 30, "ts": "yesterday"})"), "bad_timestamp");
+  EXPECT_EQ(reason(topic, R"({"moisture": 30, "ts": 1767225000.5})"), "bad_timestamp");
+  EXPECT_EQ(reason(topic, R"({"moisture": 30, "ts": 12345})"), "bad_timestamp");
+  EXPECT_EQ(reason(topic, R"({"moisture": 30, "ts": 1867225000000})"), "bad_timestamp");
+  EXPECT_EQ(reason(topic, std::string(20000, ' ')), "too_large");
+  EXPECT_EQ(reason("farm/z1/soil-z1/diagnostics", R"({"moisture": 30})"), "unknown_topic");
+  EXPECT_EQ(reason("farm/z1/ghost-9/telemetry", R"({"moisture": 30})"), "unknown_device");
+  EXPECT_EQ(reason("farm/z2/soil-z1/telemetry", R"({"moisture": 30})"), "zone_mismatch");
+  EXPECT_EQ(reason(topic, R"({"moisture": 100, "ec": 0})"), "accepted") << "ranges are inclusive";
+}
+
+TEST_F(JsonDecoderTest, NeverThrowsOnArbitraryBytes) {
+  std::string payload;
+  unsigned seed = 12345;
+  for (int i = 0; i < 2000; ++i) {
+    payload.clear();
+    const int len = static_cast<int>(seed % 64);
+    for (int k = 0; k < len; ++k) {
+      seed = seed * 1103515245 + 12345;
+      payload.push_back("{}[]\":,0123456789.eE+-tfnaluse \\\x01\xff"[(seed >> 16) % 36]);
+    }
+    EXPECT_NO_THROW((void)decoder_.decode("farm/z1/soil-z1/telemetry", payload, now_, true));
+  }
+}
+
+}  // namespace
+}  // namespace farmgate::sensors
