@@ -1,0 +1,75 @@
+#include "gateway/store/schema.h"
+
+#include <string>
+
+namespace farmgate::store {
+namespace {
+
+// Index i holds the SQL that takes the schema from version i to i+1. Append only; never edit a
+// step that has shipped.
+const char* const kMigrations[] = {
+    R"sql(
+CREATE TABLE meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID;
+CREATE TABLE series(
+  id INTEGER PRIMARY KEY,
+  kind TEXT NOT NULL, device TEXT NOT NULL, zone TEXT NOT NULL, metric TEXT NOT NULL,
+  unit TEXT NOT NULL,
+  UNIQUE(device, zone, metric));
+CREATE TABLE readings(
+  series INTEGER NOT NULL REFERENCES series(id),
+  ts INTEGER NOT NULL,
+  value REAL NOT NULL,
+  quality INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY(series, ts)) WITHOUT ROWID;
+CREATE TABLE outbox(
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  line TEXT NOT NULL,
+  created INTEGER NOT NULL);
+CREATE TABLE uplink_cursor(
+  name TEXT PRIMARY KEY,
+  delivered INTEGER NOT NULL DEFAULT 0,
+  evicted INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
+CREATE TABLE dead_letter(
+  id INTEGER PRIMARY KEY,
+  uplink TEXT NOT NULL,
+  first_id INTEGER NOT NULL, last_id INTEGER NOT NULL,
+  status INTEGER NOT NULL, error TEXT NOT NULL, body TEXT NOT NULL,
+  created INTEGER NOT NULL);
+CREATE TABLE events(
+  id INTEGER PRIMARY KEY,
+  ts INTEGER NOT NULL, severity TEXT NOT NULL, code TEXT NOT NULL,
+  source TEXT NOT NULL, message TEXT NOT NULL);
+CREATE INDEX events_ts ON events(ts);
+INSERT INTO meta(key, value) VALUES ('journal_seq', 0);
+)sql",
+};
+
+constexpr int kSteps = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));
+static_assert(kSteps == kSchemaVersion);
+
+}  // namespace
+
+Result<void> migrate(sqlite::Db& db) {
+  auto version = sqlite::Stmt::prepare(db, "PRAGMA user_version");
+  if (!version) return version.error();
+  auto row = version->step();
+  if (!row) return row.error();
+  const int current = static_cast<int>(version->int64(0));
+  if (current > kSchemaVersion) {
+    return make_error("schema_too_new", db.path() + " has schema version " +
+                                            std::to_string(current) + "; this farmgate knows " +
+                                            std::to_string(kSchemaVersion) + " at most");
+  }
+  for (int v = current; v < kSchemaVersion; ++v) {
+    const std::string sql = std::string("BEGIN IMMEDIATE;") + kMigrations[v] +
+                            "PRAGMA user_version=" + std::to_string(v + 1) + ";COMMIT;";
+    if (auto r = db.exec(sql); !r) {
+      (void)db.exec("ROLLBACK");
+      return make_error("migration", "schema migration " + std::to_string(v + 1) +
+                                         " failed: " + r.error().message);
+    }
+  }
+  return {};
+}
+
+}  // namespace farmgate::store

@@ -1,0 +1,28 @@
+// The SQLite schema and its numbered migrations. migrate() brings any older database file up to
+// the newest version inside one transaction per step, and refuses a file from a newer farmgate.
+// Called once at start, by the store thread, before anything else touches the file.
+//
+// Tables (version 1):
+//   meta(key PRIMARY KEY, value)            schema_version, journal_seq (last ingest journal
+//                                           record committed), counters that must survive restarts
+//   series(id, kind, device, zone, metric, unit)      one row per time series
+//   readings(series, ts, value, quality)     raw readings; PRIMARY KEY (series, ts), so a
+//                                           replayed reading is stored once
+//   outbox(id AUTOINCREMENT, line, created)  InfluxDB line-protocol lines waiting to go upstream;
+//                                           AUTOINCREMENT so ids never go back after deletions
+//   uplink_cursor(name, delivered, evicted)  per uplink: last outbox id the server acknowledged,
+//                                           and how many lines were evicted before it got them
+//   dead_letter(...)                         batches an uplink server refused for good
+//   events(id, ts, severity, code, source, message)   alarms and notable events
+#pragma once
+
+#include "core/result.h"
+#include "gateway/store/sqlite.h"
+
+namespace farmgate::store {
+
+inline constexpr int kSchemaVersion = 1;
+
+Result<void> migrate(sqlite::Db& db);
+
+}  // namespace farmgate::store

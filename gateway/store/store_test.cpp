@@ -1,0 +1,186 @@
+#include "gateway/store/store.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <atomic>
+#include <mutex>
+
+namespace farmgate::store {
+namespace {
+
+namespace fs = std::filesystem;
+
+class CollectingEvents final : public EventSink {
+ public:
+  void raise(Event e) override {
+    std::lock_guard lock(mu_);
+    events.push_back(std::move(e));
+  }
+  std::mutex mu_;
+  std::vector<Event> events;
+};
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/farmgate-store-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    options_.config.path = dir_ + "/farmgate.db";
+    options_.config.batch_interval = Millis{5};
+    options_.site = "demo-farm";
+    options_.uplinks = {"influx"};
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::unique_ptr<Store> open() {
+    auto s = Store::open(options_, clock_, metrics_, log_, events_);
+    EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().message);
+    return s.ok() ? std::move(*s) : nullptr;
+  }
+
+  // `ts` counts from the fake clock's start unless it is a full epoch-ms time already, so that
+  // readings are young enough for retention to keep them.
+  ReadingBatch message(const std::string& device, std::int64_t ts, double moisture) {
+    if (ts < kPlausibleEpochMs) ts += to_epoch_ms(clock_.now());
+    return {Reading{device, "z1", "soil", "moisture", moisture, "%", from_epoch_ms(ts)},
+            Reading{device, "z1", "soil", "temp_c", 27.5, "°C", from_epoch_ms(ts)}};
+  }
+
+  std::int64_t scalar(const std::string& sql) {
+    auto db = sqlite::Db::open(options_.config.path);
+    auto st = sqlite::Stmt::prepare(*db, sql);
+    EXPECT_TRUE(st.ok()) << sql;
+    EXPECT_TRUE(*st->step());
+    return st->int64(0);
+  }
+  std::string text(const std::string& sql) {
+    auto db = sqlite::Db::open(options_.config.path);
+    auto st = sqlite::Stmt::prepare(*db, sql);
+    EXPECT_TRUE(*st->step());
+    return st->text(0);
+  }
+
+  std::string dir_;
+  StoreOptions options_;
+  FakeClock clock_;
+  Metrics metrics_;
+  MemoryLogger log_;
+  CollectingEvents events_;
+};
+
+TEST_F(StoreTest, CommitsReadingsAndOneOutboxLinePerMessage) {
+  auto store = open();
+  std::atomic<std::uint64_t> hooked{0};
+  store->start([&](std::uint64_t seq) { hooked = seq; });
+  store->submit(1, message("soil-z1", 1'767'225'600'000, 31.5));
+  store->submit(2, message("soil-z1", 1'767'225'660'000, 31.0));
+  store->flush();
+  EXPECT_EQ(hooked, 2u);
+  EXPECT_EQ(store->committed_seq(), 2u);
+  EXPECT_EQ(scalar("SELECT count(*) FROM readings"), 4);
+  EXPECT_EQ(scalar("SELECT count(*) FROM outbox"), 2);
+  EXPECT_EQ(text("SELECT line FROM outbox ORDER BY id LIMIT 1"),
+            "soil,device=soil-z1,site=demo-farm,zone=z1 moisture=31.5,temp_c=27.5 1767225600000");
+  EXPECT_EQ(scalar("SELECT value FROM meta WHERE key='journal_seq'"), 2);
+}
+
+TEST_F(StoreTest, ReplayedReadingsAreStoredOnce) {
+  auto store = open();
+  store->start(nullptr);
+  store->submit(1, message("soil-z1", 1000, 31.5));
+  store->submit(2, message("soil-z1", 1000, 31.5));
+  store->flush();
+  EXPECT_EQ(scalar("SELECT count(*) FROM readings"), 2);
+}
+
+TEST_F(StoreTest, CommittedSequenceSurvivesReopen) {
+  {
+    auto store = open();
+    store->start(nullptr);
+    store->submit(7, message("soil-z1", 1000, 31.5));
+    store->stop();
+  }
+  EXPECT_EQ(open()->committed_seq(), 7u);
+}
+
+TEST_F(StoreTest, NoOutboxWithoutUplinks) {
+  options_.uplinks.clear();
+  auto store = open();
+  store->start(nullptr);
+  store->submit(1, message("soil-z1", 1000, 31.5));
+  store->flush();
+  EXPECT_EQ(scalar("SELECT count(*) FROM readings"), 2);
+  EXPECT_EQ(scalar("SELECT count(*) FROM outbox"), 0);
+}
+
+TEST_F(StoreTest, BacklogOverTheBoundEvictsOldestAndAlarms) {
+  options_.config.outbox_max_rows = 10;
+  auto store = open();
+  store->start(nullptr);
+  for (int i = 1; i <= 25; ++i) {
+    store->submit(static_cast<std::uint64_t>(i), message("soil-z1", 1000 + i, 30));
+    store->flush();
+  }
+  EXPECT_LE(scalar("SELECT count(*) FROM outbox"), 10);
+  EXPECT_EQ(scalar("SELECT max(id) FROM outbox"), 25);
+  EXPECT_EQ(scalar("SELECT evicted FROM uplink_cursor WHERE name='influx'"), 15);
+  EXPECT_EQ(scalar("SELECT count(*) FROM readings"), 50) << "eviction only touches the outbox";
+  std::lock_guard lock(events_.mu_);
+  ASSERT_FALSE(events_.events.empty());
+  EXPECT_EQ(events_.events.front().code, "outbox_evicted");
+}
+
+TEST_F(StoreTest, DeliveredLinesArePrunedAtMaintenance) {
+  options_.config.maintenance_interval = Millis{0};
+  auto store = open();
+  store->start(nullptr);
+  for (int i = 1; i <= 5; ++i) store->submit(static_cast<std::uint64_t>(i), message("d", i, 30));
+  store->flush();
+  {
+    auto db = sqlite::Db::open(options_.config.path);
+    ASSERT_TRUE(db->exec("UPDATE uplink_cursor SET delivered=3 WHERE name='influx'").ok());
+  }
+  store->submit(6, message("d", 6, 30));  // the next pass of the loop maintains
+  store->flush();
+  store->submit(7, message("d", 7, 30));
+  store->flush();
+  EXPECT_EQ(scalar("SELECT min(id) FROM outbox"), 4);
+}
+
+TEST_F(StoreTest, RetentionDeletesOldReadingsOnly) {
+  options_.config.maintenance_interval = Millis{0};
+  options_.config.retention = std::chrono::days{1};
+  const std::int64_t now = to_epoch_ms(clock_.now());
+  auto store = open();
+  store->start(nullptr);
+  store->submit(1, message("d", now - 2 * 86'400'000, 30));
+  store->submit(2, message("d", now - 1000, 30));
+  store->flush();
+  store->submit(3, message("d", now, 30));
+  store->flush();
+  EXPECT_EQ(scalar("SELECT count(*) FROM readings"), 4);
+  EXPECT_EQ(scalar("SELECT min(ts) FROM readings"), now - 1000);
+}
+
+TEST_F(StoreTest, EventsAreStored) {
+  auto store = open();
+  store->start(nullptr);
+  store->submit(Event{Severity::alarm, "uplink_dead_letter", "uplink/influx", "refused", {}});
+  store->flush();
+  EXPECT_EQ(text("SELECT code FROM events"), "uplink_dead_letter");
+}
+
+TEST_F(StoreTest, RefusesADatabaseFromANewerFarmgate) {
+  {
+    auto db = sqlite::Db::open(options_.config.path);
+    ASSERT_TRUE(db->exec("PRAGMA user_version=99").ok());
+  }
+  auto s = Store::open(options_, clock_, metrics_, log_, events_);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, "schema_too_new");
+}
+
+}  // namespace
+}  // namespace farmgate::store
