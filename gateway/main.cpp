@@ -1,0 +1,82 @@
+// farmgate: the command line. Parses it, loads the config, and hands over to the Daemon.
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "config/loader.h"
+#include "core/log.h"
+#include "gateway/daemon.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage:\n"
+    "  farmgate run   --config FILE   run the gateway (SIGHUP reloads, SIGTERM stops)\n"
+    "  farmgate check --config FILE   validate FILE; exit 0, or 2 with FILE:LINE:COL errors\n"
+    "  farmgate safe-state --config FILE\n"
+    "                                 drive every configured actuator to its safe state (off);\n"
+    "                                 systemd runs it after every stop or crash\n"
+    "  farmgate --version\n";
+
+int usage(const std::string& problem) {
+  std::cerr << "farmgate: " << problem << "\n" << kUsage;
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace farmgate;
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty()) return usage("no command given");
+  if (args[0] == "--version" || args[0] == "version") {
+    std::cout << "farmgate " FARMGATE_VERSION "\n";
+    return 0;
+  }
+  if (args[0] == "--help" || args[0] == "help") {
+    std::cout << kUsage;
+    return 0;
+  }
+  const std::string& command = args[0];
+  if (command != "run" && command != "check" && command != "safe-state") {
+    return usage("unknown command '" + command + "'");
+  }
+  std::string config_path;
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    if (args[i] == "--config" && i + 1 < args.size()) {
+      config_path = args[++i];
+    } else if (args[i].starts_with("--config=")) {
+      config_path = args[i].substr(9);
+    } else {
+      return usage("unknown argument '" + args[i] + "'");
+    }
+  }
+  if (config_path.empty()) return usage(command + " needs --config FILE");
+
+  const auto env = config::process_env();
+  auto loaded = config::load_config(config_path, env);
+  if (auto* errors = std::get_if<std::vector<config::ConfigError>>(&loaded)) {
+    for (const auto& e : *errors) std::cerr << e.to_string() << "\n";
+    std::cerr << "farmgate: " << errors->size() << " problem(s) in " << config_path << "\n";
+    return 2;
+  }
+  if (command == "check") {
+    std::cout << config_path << ": ok\n";
+    return 0;
+  }
+  if (command == "safe-state") {
+    // Actuators are not part of the configuration schema yet: there is nothing to switch off.
+    std::cout << "farmgate safe-state: no actuators configured in " << config_path << "\n";
+    return 0;
+  }
+  StderrLogger log;
+  try {
+    gateway::Daemon daemon(std::get<config::Config>(std::move(loaded)), env, log);
+    return daemon.run();
+  } catch (const std::exception& e) {
+    log.error("farmgate", std::string("fatal: ") + e.what());
+    return 1;
+  }
+}
