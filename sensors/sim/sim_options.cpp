@@ -1,0 +1,147 @@
+#include "sensors/sim/sim_options.h"
+
+#include <charconv>
+#include <cmath>
+#include <string_view>
+#include <system_error>
+
+namespace farmgate::sim {
+namespace {
+
+template <class T>
+bool parse_number(std::string_view s, T& out) {
+  if (s.empty()) return false;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc{} && end == s.data() + s.size();
+}
+
+Error bad(const std::string& message) { return make_error("usage", message); }
+
+std::vector<std::string> split_commas(std::string_view s) {
+  std::vector<std::string> out;
+  while (true) {
+    auto comma = s.find(',');
+    out.emplace_back(s.substr(0, comma));
+    if (comma == std::string_view::npos) break;
+    s.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+}  // namespace
+
+double SimOptions::effective_rate(std::size_t device_count) const {
+  if (!speed) return rate;
+  return static_cast<double>(device_count) * *speed * 1000.0 /
+         static_cast<double>(interval.count());
+}
+
+std::string usage() {
+  return R"(usage: farmgate-sim [options]
+Publishes simulated soil telemetry on farm/<zone>/<device>/telemetry and, on exit, prints one JSON
+line: {"published": N, "good": G, "bad": {...}, "first_ts": ..., "last_ts": ...}.
+  --url URL             broker (default tcp://127.0.0.1:1883)
+  --client-id ID        MQTT client id; the broker keeps its session (default farmgate-sim)
+  --qos 0|1             (default 0)
+  --rate R              messages per second in total, 0 = as fast as possible (default 1)
+  --count N             stop after N messages (default: run until SIGINT/SIGTERM)
+  --devices N           load mode: soil-0001..soil-N over the zones (default: soil-z1, soil-z2)
+  --zones z1,z2         zones for load mode (default z1,z2)
+  --interval-ms MS      simulated time between two readings of a device (default 60000)
+  --speed X             simulated time runs X times wall time (instead of --rate)
+  --start-ts EPOCH_MS   simulated time of the first readings (default: now)
+  --bad-every N         every Nth message is a bad payload, cycling through the bad kinds
+  --seed S              random seed (default 1)
+  --drain-timeout-s S   how long to wait for outstanding deliveries at the end, and the longest
+                        stall (no delivery confirmed) tolerated before giving up (default 60)
+  --connect-timeout-s S how long to keep trying the first connection (default 30)
+  --max-inflight N      unacknowledged QoS 1 messages at once (default 200)
+  --quiet               no progress on stderr
+  --help
+)";
+}
+
+Result<SimOptions> parse_options(const std::vector<std::string>& args) {
+  SimOptions o;
+  bool rate_given = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string name = args[i];
+    std::optional<std::string> inline_value;
+    if (auto eq = name.find('='); name.rfind("--", 0) == 0 && eq != std::string::npos) {
+      inline_value = name.substr(eq + 1);
+      name.resize(eq);
+    }
+    if (name.rfind("--", 0) != 0 && name != "-h") return bad("unexpected argument " + name);
+    if (name == "--help" || name == "-h") {
+      o.help = true;
+      continue;
+    }
+    if (name == "--quiet") {
+      o.quiet = true;
+      continue;
+    }
+    std::string v;
+    if (inline_value) {
+      v = *inline_value;
+    } else if (i + 1 < args.size()) {
+      v = args[++i];
+    } else {
+      return bad(name + " needs a value");
+    }
+    auto invalid = [&] { return bad("invalid value for " + name + ": '" + v + "'"); };
+
+    if (name == "--url") {
+      if (v.empty()) return invalid();
+      o.url = v;
+    } else if (name == "--client-id") {
+      if (v.empty()) return invalid();
+      o.client_id = v;
+    } else if (name == "--qos") {
+      if (!parse_number(v, o.qos) || (o.qos != 0 && o.qos != 1)) return invalid();
+    } else if (name == "--rate") {
+      if (!parse_number(v, o.rate) || !std::isfinite(o.rate) || o.rate < 0) return invalid();
+      rate_given = true;
+    } else if (name == "--count") {
+      std::uint64_t n = 0;
+      if (!parse_number(v, n)) return invalid();
+      o.count = n;
+    } else if (name == "--devices") {
+      if (!parse_number(v, o.devices) || o.devices < 1 || o.devices > 1'000'000) return invalid();
+    } else if (name == "--zones") {
+      o.zones = split_commas(v);
+      for (const auto& z : o.zones) {
+        if (z.empty() || z.find_first_of("/+#") != std::string::npos) return invalid();
+      }
+    } else if (name == "--interval-ms") {
+      std::int64_t ms = 0;
+      if (!parse_number(v, ms) || ms < 1) return invalid();
+      o.interval = Millis{ms};
+    } else if (name == "--speed") {
+      double x = 0;
+      if (!parse_number(v, x) || !std::isfinite(x) || x <= 0) return invalid();
+      o.speed = x;
+    } else if (name == "--start-ts") {
+      std::int64_t ts = 0;
+      if (!parse_number(v, ts) || ts < 0) return invalid();
+      o.start_ts = ts;
+    } else if (name == "--bad-every") {
+      if (!parse_number(v, o.bad_every)) return invalid();
+    } else if (name == "--seed") {
+      if (!parse_number(v, o.seed)) return invalid();
+    } else if (name == "--drain-timeout-s" || name == "--connect-timeout-s") {
+      long s = 0;
+      if (!parse_number(v, s) || s < 0) return invalid();
+      (name == "--drain-timeout-s" ? o.drain_timeout : o.connect_timeout) = std::chrono::seconds{s};
+    } else if (name == "--max-inflight") {
+      if (!parse_number(v, o.max_inflight) || o.max_inflight < 1 || o.max_inflight > 65535) {
+        return invalid();
+      }
+    } else {
+      return bad("unknown option " + name);
+    }
+  }
+  if (rate_given && o.speed) return bad("--rate and --speed exclude each other");
+  return o;
+}
+
+}  // namespace farmgate::sim
