@@ -58,8 +58,8 @@ int main(int argc, char** argv) {
   const auto env = config::process_env();
   auto loaded = config::load_config(config_path, env);
   if (auto* errors = std::get_if<std::vector<config::ConfigError>>(&loaded)) {
+    // Only FILE:LINE:COL lines, so editors and scripts can read every line as a location.
     for (const auto& e : *errors) std::cerr << e.to_string() << "\n";
-    std::cerr << "farmgate: " << errors->size() << " problem(s) in " << config_path << "\n";
     return 2;
   }
   if (command == "check") {

@@ -34,20 +34,31 @@ constexpr std::size_t kTooLargeBytes = 1 << 20;
 
 std::string_view kind_name(MessageKind kind) {
   switch (kind) {
-    case MessageKind::good: return "good";
-    case MessageKind::invalid_json: return "invalid_json";
-    case MessageKind::not_object: return "not_object";
-    case MessageKind::wrong_type: return "wrong_type";
-    case MessageKind::nan: return "nan";
-    case MessageKind::out_of_range: return "out_of_range";
-    case MessageKind::too_large: return "too_large";
-    case MessageKind::unknown_topic: return "unknown_topic";
-    case MessageKind::unknown_device: return "unknown_device";
+    case MessageKind::good:
+      return "good";
+    case MessageKind::invalid_json:
+      return "invalid_json";
+    case MessageKind::not_object:
+      return "not_object";
+    case MessageKind::wrong_type:
+      return "wrong_type";
+    case MessageKind::nan:
+      return "nan";
+    case MessageKind::out_of_range:
+      return "out_of_range";
+    case MessageKind::too_large:
+      return "too_large";
+    case MessageKind::unknown_topic:
+      return "unknown_topic";
+    case MessageKind::unknown_device:
+      return "unknown_device";
   }
   return "unknown";
 }
 
-std::vector<SimDevice> reference_devices() { return {{"soil-z1", "z1"}, {"soil-z2", "z2"}}; }
+std::vector<SimDevice> reference_devices() {
+  return {{"soil-z1", "z1"}, {"soil-z2", "z2"}};
+}
 
 std::vector<SimDevice> load_devices(int n, const std::vector<std::string>& zones) {
   std::vector<SimDevice> out;
@@ -55,7 +66,8 @@ std::vector<SimDevice> load_devices(int n, const std::vector<std::string>& zones
   for (int i = 0; i < n; ++i) {
     char id[32];
     std::snprintf(id, sizeof id, "soil-%04d", i + 1);
-    out.push_back({id, zones.empty() ? std::string{} : zones[static_cast<std::size_t>(i) % zones.size()]});
+    out.push_back(
+        {id, zones.empty() ? std::string{} : zones[static_cast<std::size_t>(i) % zones.size()]});
   }
   return out;
 }
@@ -120,9 +132,15 @@ Message MessageStream::bad(MessageKind kind) {
   m.topic = telemetry_topic(dev);
   switch (kind) {
     case MessageKind::good:
-    case MessageKind::invalid_json: m.payload = "{\"moisture\": 3"; break;
-    case MessageKind::not_object: m.payload = "[1,2]"; break;
-    case MessageKind::wrong_type: m.payload = "{\"moisture\":\"wet\",\"ts\":" + ts_text + "}"; break;
+    case MessageKind::invalid_json:
+      m.payload = "{\"moisture\": 3";
+      break;
+    case MessageKind::not_object:
+      m.payload = "[1,2]";
+      break;
+    case MessageKind::wrong_type:
+      m.payload = "{\"moisture\":\"wet\",\"ts\":" + ts_text + "}";
+      break;
     case MessageKind::nan:
       m.payload = "{\"moisture\": NaN, \"temp_c\": 27.1, \"ec\": 0.8, \"ts\": " + ts_text + "}";
       break;

@@ -29,8 +29,8 @@ enum class MessageKind : std::uint8_t {
 
 // The bad kinds in the order --bad-every cycles through them.
 inline constexpr std::array<MessageKind, 8> kBadKinds{
-    MessageKind::invalid_json, MessageKind::not_object,   MessageKind::wrong_type,
-    MessageKind::nan,          MessageKind::out_of_range, MessageKind::too_large,
+    MessageKind::invalid_json,  MessageKind::not_object,    MessageKind::wrong_type,
+    MessageKind::nan,           MessageKind::out_of_range,  MessageKind::too_large,
     MessageKind::unknown_topic, MessageKind::unknown_device};
 
 std::string_view kind_name(MessageKind kind);
@@ -63,7 +63,7 @@ struct Message {
 struct StreamOptions {
   std::vector<SimDevice> devices = reference_devices();
   Timestamp start{};
-  Millis interval{60'000};  // simulated time between two readings of one device
+  Millis interval{60'000};      // simulated time between two readings of one device
   std::uint64_t bad_every = 0;  // every Nth message is bad; 0 = none
   std::uint64_t seed = 1;
   SoilParams soil;

@@ -96,8 +96,7 @@ TEST(PayloadsTest, BadPayloadsAreBadInTheirOwnWay) {
   };
   EXPECT_FALSE(parses(seen[MessageKind::invalid_json].payload));
   EXPECT_TRUE(boost::json::parse(seen[MessageKind::not_object].payload).is_array());
-  EXPECT_TRUE(
-      boost::json::parse(seen[MessageKind::wrong_type].payload).at("moisture").is_string());
+  EXPECT_TRUE(boost::json::parse(seen[MessageKind::wrong_type].payload).at("moisture").is_string());
   EXPECT_FALSE(parses(seen[MessageKind::nan].payload));
   EXPECT_EQ(boost::json::parse(seen[MessageKind::out_of_range].payload).at("moisture").as_int64(),
             150);

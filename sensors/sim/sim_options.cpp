@@ -15,7 +15,9 @@ bool parse_number(std::string_view s, T& out) {
   return ec == std::errc{} && end == s.data() + s.size();
 }
 
-Error bad(const std::string& message) { return make_error("usage", message); }
+Error bad(const std::string& message) {
+  return make_error("usage", message);
+}
 
 std::vector<std::string> split_commas(std::string_view s) {
   std::vector<std::string> out;
@@ -55,7 +57,7 @@ line: {"published": N, "good": G, "bad": {...}, "first_ts": ..., "last_ts": ...}
   --drain-timeout-s S   how long to wait for outstanding deliveries at the end, and the longest
                         stall (no delivery confirmed) tolerated before giving up (default 60)
   --connect-timeout-s S how long to keep trying the first connection (default 30)
-  --max-inflight N      unacknowledged QoS 1 messages at once (default 200)
+  --max-inflight N      unacknowledged QoS 1 messages at once (default 500)
   --quiet               no progress on stderr
   --help
 )";

@@ -18,10 +18,32 @@ TEST(SimOptionsTest, DefaultsMatchTheUsage) {
 }
 
 TEST(SimOptionsTest, ParsesEveryOption) {
-  auto o = parse_options({"--url", "tcp://h:1", "--client-id=x", "--qos", "1", "--rate", "0",
-                          "--count", "10", "--devices", "5", "--zones", "a,b,c", "--interval-ms",
-                          "1000", "--start-ts", "1767225600000", "--bad-every", "7", "--seed",
-                          "9", "--quiet", "--drain-timeout-s", "3", "--max-inflight", "50"});
+  auto o = parse_options({"--url",
+                          "tcp://h:1",
+                          "--client-id=x",
+                          "--qos",
+                          "1",
+                          "--rate",
+                          "0",
+                          "--count",
+                          "10",
+                          "--devices",
+                          "5",
+                          "--zones",
+                          "a,b,c",
+                          "--interval-ms",
+                          "1000",
+                          "--start-ts",
+                          "1767225600000",
+                          "--bad-every",
+                          "7",
+                          "--seed",
+                          "9",
+                          "--quiet",
+                          "--drain-timeout-s",
+                          "3",
+                          "--max-inflight",
+                          "50"});
   ASSERT_TRUE(o.ok()) << o.error().message;
   EXPECT_EQ(o->url, "tcp://h:1");
   EXPECT_EQ(o->client_id, "x");

@@ -3,6 +3,7 @@
 #include <mqtt/async_client.h>
 
 #include <algorithm>
+#include <atomic>
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
@@ -15,8 +16,10 @@ namespace {
 using std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
-// A message handed to Paho and not yet confirmed.
+// A message handed to Paho and not yet confirmed. The message itself is kept so that it can be
+// sent again through a fresh client (see Link::recover).
 struct Outstanding {
+  mqtt::message_ptr message;
   mqtt::delivery_token_ptr token;
   MessageKind kind;
   std::int64_t ts_ms;
@@ -31,45 +34,135 @@ std::size_t bad_index(MessageKind kind) {
   return static_cast<std::size_t>(it - kBadKinds.begin());
 }
 
-// Owns the connection and the window of unconfirmed messages. Paho's async publish returns at
-// once; the window keeps at most `window_` messages queued so that (a) memory stays bounded while
-// the broker is away and (b) Paho's command queue stays short, since it scans that queue for
-// every message it sends.
+// Set from Paho's threads when the connection drops or a delivery fails; read and cleared by
+// the main loop.
+class TroubleFlag final : public mqtt::iaction_listener {
+ public:
+  bool raised() const { return raised_.load(); }
+  void raise() { raised_ = true; }
+  void clear() { raised_ = false; }
+
+ private:
+  void on_failure(const mqtt::token&) override { raise(); }
+  void on_success(const mqtt::token&) override {}
+  std::atomic<bool> raised_{false};
+};
+
+// Owns the MQTT client and the window of unconfirmed messages.
+//
+// Paho's async publish returns at once; the window keeps at most `window_` messages queued so
+// that memory stays bounded while the broker is away and Paho's command queue, which it scans for
+// every message it sends, stays short.
+//
+// No QoS 1 message is lost across a broker restart, but not through Paho's automatic reconnect:
+// Paho C 1.3.12 mishandles a QoS 1 publish whose write fails as the connection breaks. It reports
+// the delivery as failed yet keeps a copy whose data it has already freed, and re-sends that
+// garbage after every reconnect; the broker drops the connection for a "malformed packet",
+// forever (seen here in about one broker restart out of five). So on a lost connection or a
+// failed delivery this class throws the client away, connects a fresh one with the same client
+// id and a persistent session, and re-sends every message not yet confirmed, in order. Until
+// then Paho buffers what is published (send_while_disconnected); it is re-sent with the rest.
+// QoS 1 allows the duplicates this can make.
 class Link {
  public:
   Link(const SimOptions& o, RunSummary& summary)
       : o_(o),
         summary_(summary),
-        client_(o.url, o.client_id, create_options(o), nullptr),
         window_(static_cast<std::size_t>(std::max(64, 4 * o.max_inflight))) {
-    // Runs on a Paho thread: only reports, never touches the client.
-    client_.set_connection_lost_handler([&o](const std::string& cause) {
-      note(o, "connection lost" + (cause.empty() ? std::string{} : ": " + cause) +
-                  "; reconnecting, buffering meanwhile");
-    });
-    client_.set_connected_handler([&o](const std::string&) { note(o, "connected"); });
+    make_client();
   }
 
-  ~Link() {
-    try {
-      if (client_.is_connected()) client_.disconnect()->wait_for(5s);
-    } catch (const mqtt::exception&) {
-      // Leaving anyway; the broker notices the closed socket.
+  ~Link() { close_client(); }
+
+  // Connects, retrying until the connect timeout passes. False on timeout or a stop signal.
+  bool connect(StopSignals& signals) {
+    return connect_until(steady_clock::now() + o_.connect_timeout, signals);
+  }
+
+  // Publishes `m`, first making room in the window. False if a stop signal came while waiting
+  // for room (then `m` is not sent), nothing was confirmed for a whole drain timeout, or the
+  // client refused the message.
+  bool publish(const Message& m, StopSignals& signals) {
+    reap();
+    if (trouble_.raised() && !make_progress(steady_clock::now(), signals)) return false;
+    while (outstanding_.size() >= window_) {
+      if (!make_progress(steady_clock::now() + 100ms, signals)) return false;
+      if (signals.pending()) return false;
+    }
+    // The stall clock runs only while something waits for confirmation.
+    if (outstanding_.empty()) last_progress_ = steady_clock::now();
+    auto msg = mqtt::make_message(m.topic, m.payload, o_.qos, false);
+    // A client whose connection just dropped may refuse the message; then reconnect and retry.
+    for (int attempt = 0;; ++attempt) {
+      try {
+        auto tok = client_->publish(msg, nullptr, trouble_);
+        outstanding_.push_back({std::move(msg), std::move(tok), m.kind, m.ts_ms});
+        return true;
+      } catch (const mqtt::exception& e) {
+        if (attempt > 0) {
+          std::fprintf(stderr, "farmgate-sim: publish refused: %s\n", e.what());
+          return false;
+        }
+      }
+      trouble_.raise();
+      if (!make_progress(steady_clock::now(), signals)) return false;
     }
   }
 
-  bool connect(StopSignals& signals) {
+  // Waits for every outstanding delivery until `deadline`, a stall, or a new stop signal.
+  void drain(steady_clock::time_point deadline, StopSignals& signals) {
+    int signals_before = signals.received();
+    while (!outstanding_.empty() && steady_clock::now() < deadline) {
+      if (!make_progress(std::min(deadline, steady_clock::now() + 100ms), signals)) break;
+      // A stop signal during the drain means: leave now, report what is confirmed.
+      if (signals.pending() && signals.received() > signals_before) break;
+    }
+    summary_.undelivered += outstanding_.size();
+    outstanding_.clear();
+  }
+
+  // True once nothing was confirmed for a whole drain timeout; the run then gives up.
+  bool stalled() const { return stalled_; }
+
+ private:
+  static mqtt::create_options create_options(const SimOptions& o) {
+    mqtt::create_options c(MQTTVERSION_3_1_1);
+    // While the connection is down, keep accepting messages rather than throwing; they also wait
+    // in the window and go out again through the fresh client.
+    c.set_send_while_disconnected(true, true);
+    c.set_max_buffered_messages(std::max(100'000, 4 * o.max_inflight));
+    return c;
+  }
+
+  void make_client() {
+    client_ =
+        std::make_unique<mqtt::async_client>(o_.url, o_.client_id, create_options(o_), nullptr);
+    // Runs on a Paho thread: only raises the flag; the main loop reconnects.
+    client_->set_connection_lost_handler([this](const std::string&) { trouble_.raise(); });
+  }
+
+  void close_client() {
+    if (!client_) return;
+    try {
+      if (client_->is_connected()) client_->disconnect()->wait_for(5s);
+    } catch (const mqtt::exception&) {
+      // Leaving anyway; the broker notices the closed socket.
+    }
+    client_.reset();
+  }
+
+  bool connect_until(steady_clock::time_point deadline, StopSignals& signals) {
     auto opts = mqtt::connect_options_builder()
-                    .clean_session(false)  // the broker keeps our in-flight QoS 1 messages
-                    .automatic_reconnect(1s, 4s)
+                    .mqtt_version(MQTTVERSION_3_1_1)
+                    .clean_session(false)  // the broker keeps our session across restarts
                     .max_inflight(o_.max_inflight)
                     .keep_alive_interval(20s)
                     .connect_timeout(5s)
                     .finalize();
-    auto deadline = steady_clock::now() + o_.connect_timeout;
     while (true) {
       try {
-        client_.connect(opts)->wait();
+        client_->connect(opts)->wait();
+        note(o_, "connected to " + o_.url);
         return true;
       } catch (const mqtt::exception& e) {
         if (steady_clock::now() >= deadline) {
@@ -82,77 +175,72 @@ class Link {
     }
   }
 
-  // Publishes `m`, first making room in the window. False if a stop signal came while waiting
-  // for room (then `m` is not sent) or the client refused the message.
-  bool publish(const Message& m, StopSignals& signals) {
-    reap();
-    auto stall_limit = steady_clock::now() + o_.drain_timeout;
-    while (outstanding_.size() >= window_) {
-      if (settle_front(steady_clock::now() + 100ms)) continue;
-      if (signals.pending()) return false;
-      if (steady_clock::now() >= stall_limit) {
-        std::fprintf(stderr, "farmgate-sim: no delivery confirmed for %llds; giving up\n",
-                     static_cast<long long>(o_.drain_timeout.count()));
-        stalled_ = true;
-        return false;
-      }
-    }
-    try {
-      auto tok = client_.publish(m.topic, m.payload.data(), m.payload.size(), o_.qos, false);
-      outstanding_.push_back({std::move(tok), m.kind, m.ts_ms});
-      return true;
-    } catch (const mqtt::exception& e) {
-      std::fprintf(stderr, "farmgate-sim: publish refused: %s\n", e.what());
+  // Replaces the client (see the class comment) and re-sends what is unconfirmed.
+  bool recover(StopSignals& signals) {
+    note(o_, "connection lost or a delivery failed; reconnecting with a fresh client");
+    close_client();
+    trouble_.clear();
+    make_client();
+    if (!connect_until(std::max(last_progress_ + o_.drain_timeout, steady_clock::now() + 1s),
+                       signals)) {
       return false;
     }
-  }
-
-  // Waits for every outstanding delivery until `deadline` or a second stop signal.
-  void drain(steady_clock::time_point deadline, StopSignals& signals) {
-    int signals_before = signals.received();
-    while (!outstanding_.empty() && steady_clock::now() < deadline) {
-      settle_front(std::min(deadline, steady_clock::now() + 100ms));
-      // A stop signal during the drain means: leave now, report what is confirmed.
-      if (signals.pending() && signals.received() > signals_before) break;
+    note(o_, "re-sending " + std::to_string(outstanding_.size()) + " unconfirmed messages");
+    try {
+      for (auto& e : outstanding_) e.token = client_->publish(e.message, nullptr, trouble_);
+    } catch (const mqtt::exception& e) {
+      std::fprintf(stderr, "farmgate-sim: re-send refused: %s\n", e.what());
+      return false;
     }
-    summary_.undelivered += outstanding_.size();
-    outstanding_.clear();
+    return true;
   }
 
-  // True once publish() gave up because nothing was confirmed for a whole drain timeout.
-  bool stalled() const { return stalled_; }
-
- private:
-  static mqtt::create_options create_options(const SimOptions& o) {
-    mqtt::create_options c(MQTTVERSION_DEFAULT);
-    // While the broker is away, keep accepting messages; Paho sends them after reconnecting.
-    c.set_send_while_disconnected(true, true);
-    c.set_max_buffered_messages(std::max(100'000, 4 * o.max_inflight));
-    return c;
+  // Settles the front message or waits for it until `until`; recovers a poisoned client. False
+  // when the run cannot go on: recovery failed or nothing was confirmed for a drain timeout.
+  bool make_progress(steady_clock::time_point until, StopSignals& signals) {
+    // Trouble anywhere counts, not only at the front: after a lost connection the front message
+    // would never complete. It counts with nothing outstanding too: the next publish needs a
+    // connected client.
+    Settle r = trouble_.raised()      ? Settle::failed
+               : outstanding_.empty() ? Settle::delivered
+                                      : settle_front(until);
+    if (r == Settle::failed && !recover(signals)) {
+      stalled_ = true;
+      return false;
+    }
+    if (r == Settle::pending && steady_clock::now() - last_progress_ >= o_.drain_timeout) {
+      std::fprintf(stderr, "farmgate-sim: no delivery confirmed for %llds; giving up\n",
+                   static_cast<long long>(o_.drain_timeout.count()));
+      stalled_ = true;
+      return false;
+    }
+    return true;
   }
 
   // Takes confirmed messages off the front without waiting.
   void reap() {
     while (!outstanding_.empty() && outstanding_.front().token->is_complete()) {
-      settle_front(steady_clock::now());
+      if (settle_front(steady_clock::now()) != Settle::delivered) break;
     }
   }
 
-  // Waits for the front message until `until`; true if it was settled (delivered or failed).
-  bool settle_front(steady_clock::time_point until) {
+  enum class Settle { delivered, pending, failed };
+
+  Settle settle_front(steady_clock::time_point until) {
     Outstanding& f = outstanding_.front();
     try {
       auto left = std::max(steady_clock::duration::zero(), until - steady_clock::now());
       if (!f.token->wait_for(std::chrono::duration_cast<std::chrono::milliseconds>(left))) {
-        return false;
+        return Settle::pending;
       }
-      count_delivered(f);
     } catch (const mqtt::exception& e) {
-      ++summary_.undelivered;
       note(o_, std::string{"delivery failed: "} + e.what());
+      return Settle::failed;
     }
+    count_delivered(f);
     outstanding_.pop_front();
-    return true;
+    last_progress_ = steady_clock::now();
+    return Settle::delivered;
   }
 
   void count_delivered(const Outstanding& f) {
@@ -168,9 +256,11 @@ class Link {
 
   const SimOptions& o_;
   RunSummary& summary_;
-  mqtt::async_client client_;
   std::size_t window_;
+  TroubleFlag trouble_;  // declared before client_: Paho may raise it until client_ is gone
+  std::unique_ptr<mqtt::async_client> client_;
   std::deque<Outstanding> outstanding_;
+  steady_clock::time_point last_progress_ = steady_clock::now();
   bool stalled_ = false;
 };
 
@@ -239,11 +329,10 @@ RunSummary run_simulator(const SimOptions& o, StopSignals& signals) {
     }
   }
   if (o.count && sent < *o.count && signals.received() == 0) {
-    summary.undelivered += *o.count - sent;  // the client refused a message
+    summary.undelivered += *o.count - sent;  // refused by the client, or given up after a stall
   }
   // After a stall the broker has had a whole drain timeout already.
-  link.drain(link.stalled() ? steady_clock::now() : steady_clock::now() + o.drain_timeout,
-             signals);
+  link.drain(link.stalled() ? steady_clock::now() : steady_clock::now() + o.drain_timeout, signals);
   return summary;
 }
 

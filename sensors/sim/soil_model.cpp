@@ -92,6 +92,8 @@ SoilSample SoilModel::sample(Timestamp t) {
   return s;
 }
 
-void SoilModel::water(double percent) { moisture_ = std::min(100.0, moisture_ + percent); }
+void SoilModel::water(double percent) {
+  moisture_ = std::min(100.0, moisture_ + percent);
+}
 
 }  // namespace farmgate::sim

@@ -14,7 +14,9 @@ StopSignals::StopSignals() {
   pthread_sigmask(SIG_BLOCK, &set_, &old_);
 }
 
-StopSignals::~StopSignals() { pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
+StopSignals::~StopSignals() {
+  pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+}
 
 bool StopSignals::wait_until(std::chrono::steady_clock::time_point deadline) {
   using namespace std::chrono;
