@@ -19,6 +19,22 @@ const MetricSpec* DeviceKind::find_metric(std::string_view metric) const {
   return find_by(metrics, metric, [](const MetricSpec& m) -> const std::string& { return m.name; });
 }
 
+const char* to_string(ActuatorType t) {
+  return t == ActuatorType::pump ? "pump" : "valve";
+}
+
+const char* to_string(DriverType t) {
+  return t == DriverType::mqtt_relay ? "mqtt_relay" : "simulated";
+}
+
+const Actuator* Config::find_actuator(std::string_view id) const {
+  return find_by(actuators, id, [](const Actuator& a) -> const std::string& { return a.id; });
+}
+
+const Line* Config::find_line(std::string_view id) const {
+  return find_by(lines, id, [](const Line& l) -> const std::string& { return l.id; });
+}
+
 const Zone* Config::find_zone(std::string_view id) const {
   return find_by(zones, id, [](const Zone& z) -> const std::string& { return z.id; });
 }

@@ -64,11 +64,11 @@ struct MqttJsonSource {
 };
 
 struct StoreConfig {
-  std::string path;         // SQLite file; default <data_dir>/farmgate.db
-  std::string journal_dir;  // ingest journal; default <data_dir>/journal
-  std::size_t batch_max = 2000;       // readings per transaction at most
-  Millis batch_interval = 200ms;      // longest a reading waits for its transaction
-  std::size_t queue_max = 50000;      // readings waiting for the store before ingest pushes back
+  std::string path;               // SQLite file; default <data_dir>/farmgate.db
+  std::string journal_dir;        // ingest journal; default <data_dir>/journal
+  std::size_t batch_max = 2000;   // readings per transaction at most
+  Millis batch_interval = 200ms;  // longest a reading waits for its transaction
+  std::size_t queue_max = 50000;  // readings waiting for the store before ingest pushes back
   Millis retention = std::chrono::days{400};  // raw readings older than this are deleted
   std::size_t outbox_max_rows = 5'000'000;    // upstream backlog bound; oldest evicted past it
   Millis maintenance_interval = 60s;          // pruning, eviction and retention cadence
@@ -103,6 +103,53 @@ struct HttpConfig {
   unsigned short port = 8080;
 };
 
+// ---- actuators (docs/actuators.md) -----------------------------------------------------------
+
+enum class ActuatorType { pump, valve };
+enum class DriverType { mqtt_relay, simulated };
+
+const char* to_string(ActuatorType t);
+const char* to_string(DriverType t);
+
+// A relay switched over MQTT in the Tasmota/Shelly style: a command topic that takes
+// payload_on/payload_off and a state topic on which the device reports what it did.
+struct MqttRelayConfig {
+  std::string command_topic;  // default cmnd/<id>/POWER
+  std::string state_topic;    // default stat/<id>/POWER
+  std::string payload_on = "ON";
+  std::string payload_off = "OFF";
+  // Tasmota PulseTime: before each ON the device is told to switch itself off after the run's
+  // lease, so it stops even if farmgate dies. Topic default cmnd/<id>/PulseTime.
+  bool pulse_time = false;
+  std::string pulse_time_topic;
+};
+
+struct DriverConfig {
+  DriverType type = DriverType::mqtt_relay;
+  // How long the device has to confirm a command before it counts as not responding.
+  Millis confirm_timeout = 5s;
+  MqttRelayConfig mqtt;       // type mqtt_relay
+  Millis sim_latency = 50ms;  // type simulated: how long the in-process relay takes to answer
+};
+
+struct Actuator {
+  std::string id;
+  ActuatorType type = ActuatorType::valve;
+  std::string line;       // names a Line; required for both types
+  std::string zone;       // valves: the Zone it waters; pumps: empty
+  Millis max_runtime{0};  // hard limit of one ON, required, 1s..24h
+  Millis min_off{0};      // rest between two runs
+  DriverConfig driver;
+};
+
+// A water line: one pump and the valves it feeds.
+struct Line {
+  std::string id;
+  Millis pump_start_delay = 3s;   // valve opens first; the pump starts this long after
+  Millis valve_close_delay = 3s;  // the pump stops first; the valve closes this long after
+  std::size_t max_open_valves = 1;
+};
+
 struct Config {
   std::string source_file;  // the file this was loaded from
   std::string site = "demo-farm";
@@ -118,7 +165,11 @@ struct Config {
   // Only the enabled uplinks: an uplink whose url is empty is left out (that is how
   // FARMGATE_INFLUX_URL unset means "no InfluxDB uplink").
   std::vector<UplinkConfig> uplinks;
+  std::vector<Actuator> actuators;
+  std::vector<Line> lines;
 
+  const Actuator* find_actuator(std::string_view id) const;
+  const Line* find_line(std::string_view id) const;
   const Zone* find_zone(std::string_view id) const;
   const Device* find_device(std::string_view id) const;
   const DeviceKind* find_kind(std::string_view name) const;

@@ -157,5 +157,44 @@ TEST(ExamplesTest, InfluxV2ExampleKeepsBothUplinksWhenBothUrlsAreSet) {
   EXPECT_EQ(c.uplinks[1].database, "farm");
 }
 
+// INTERFACES.md: pump `pump`, valves `valve-z1`, `valve-z2`, Tasmota-style topics, one line.
+void expect_reference_plant(const Config& c) {
+  ASSERT_EQ(c.actuators.size(), 3u);
+  ASSERT_EQ(c.lines.size(), 1u);
+  EXPECT_EQ(c.lines[0].id, "main");
+  EXPECT_EQ(c.lines[0].max_open_valves, 1u);
+  const Actuator* pump = c.find_actuator("pump");
+  ASSERT_NE(pump, nullptr);
+  EXPECT_EQ(pump->type, ActuatorType::pump);
+  EXPECT_EQ(pump->line, "main");
+  for (const char* zone : {"z1", "z2"}) {
+    const Actuator* valve = c.find_actuator(std::string("valve-") + zone);
+    ASSERT_NE(valve, nullptr);
+    EXPECT_EQ(valve->type, ActuatorType::valve);
+    EXPECT_EQ(valve->zone, zone);
+    EXPECT_EQ(valve->line, "main");
+    // The valve outlasts the pump, so the pump is never left without an open valve.
+    EXPECT_GT(valve->max_runtime, pump->max_runtime);
+  }
+  for (const Actuator& a : c.actuators) {
+    EXPECT_EQ(a.driver.type, DriverType::mqtt_relay);
+    EXPECT_EQ(a.driver.mqtt.command_topic, "cmnd/" + a.id + "/POWER");
+    EXPECT_EQ(a.driver.mqtt.state_topic, "stat/" + a.id + "/POWER");
+    EXPECT_EQ(a.driver.mqtt.payload_on, "ON");
+    EXPECT_EQ(a.driver.mqtt.payload_off, "OFF");
+  }
+}
+
+TEST(ExamplesTest, FarmAndDemoHaveTheReferencePumpAndValves) {
+  {
+    SCOPED_TRACE("farm.yaml");
+    expect_reference_plant(example_ok("farm.yaml", env_of({})));
+  }
+  {
+    SCOPED_TRACE("demo.yaml");
+    expect_reference_plant(example_ok("demo.yaml", demo_env()));
+  }
+}
+
 }  // namespace
 }  // namespace farmgate::config

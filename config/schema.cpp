@@ -123,6 +123,18 @@ struct Draft : Config {
     Location zone_at;
   };
   std::vector<DeviceRefs> device_refs;  // parallel to devices
+  struct ActuatorRefs {
+    Location at;  // the actuator's mapping
+    Location id_at;
+    Location line_at;
+    Location zone_at;
+    Location max_runtime_at;
+    Location command_topic_at;
+    Location state_topic_at;
+    Location pulse_time_topic_at;
+  };
+  std::vector<ActuatorRefs> actuator_refs;  // parallel to actuators
+  std::vector<Location> line_at;            // parallel to lines: where each id was written
 };
 
 void read_mqtt(NodeReader& r, const Value& v, MqttConfig& out) {
@@ -413,6 +425,270 @@ void check_device_refs(NodeReader& r, const Draft& d) {
   }
 }
 
+// ---- actuators and lines -------------------------------------------------------------------
+
+// A topic farmgate publishes to or subscribes to exactly: no wildcards, no empty levels at the
+// ends that a typo would leave.
+Result<void> relay_topic_ok(std::string_view s) {
+  if (s.empty()) return make_error("empty", "a topic must not be empty");
+  if (s.find_first_of("+#") != std::string_view::npos) {
+    return make_error("wildcard", "a relay topic names one device: no '+' or '#'");
+  }
+  return {};
+}
+
+// Tasmota's PulseTime reaches 64900, which means 64800 s.
+constexpr Millis kMaxPulseTime = 64800s;
+
+void read_driver(NodeReader& r, const Value& v, const std::string& where, DriverConfig& out,
+                 Draft::ActuatorRefs& refs) {
+  const auto type = peek_text(r, v, "type");
+  if (!type) {
+    if (v.node.IsMap())
+      r.error(v.at, "missing required key 'type' " + in_where(where));
+    else
+      (void)r.entries(v, where);  // reports what the value is instead of a mapping
+    return;
+  }
+  const Field<DriverConfig> confirm =
+      duration_field("confirm_timeout", &DriverConfig::confirm_timeout, 100ms, Millis{60s});
+  if (type->text == "mqtt_relay") {
+    out.type = DriverType::mqtt_relay;
+    const auto topic = [&refs](std::string_view key, std::string MqttRelayConfig::*member,
+                               Location Draft::ActuatorRefs::*at) -> Field<DriverConfig> {
+      return {key, [member, at, &refs](NodeReader& r, const Value& v, DriverConfig& d) {
+                auto s = r.text(v);
+                if (!s || !r.report(v.at, relay_topic_ok(*s))) return;
+                d.mqtt.*member = std::move(*s);
+                refs.*at = v.at;
+              }};
+    };
+    const auto payload = [](std::string_view key,
+                            std::string MqttRelayConfig::*member) -> Field<DriverConfig> {
+      return {key, [member](NodeReader& r, const Value& v, DriverConfig& d) {
+                auto s = r.text(v);
+                if (!s) return;
+                if (s->empty()) return r.error(v.at, "a payload must not be empty");
+                d.mqtt.*member = std::move(*s);
+              }};
+    };
+    const std::vector<Field<DriverConfig>> fields{
+        known_field<DriverConfig>("type"),
+        topic("command_topic", &MqttRelayConfig::command_topic,
+              &Draft::ActuatorRefs::command_topic_at),
+        topic("state_topic", &MqttRelayConfig::state_topic, &Draft::ActuatorRefs::state_topic_at),
+        payload("payload_on", &MqttRelayConfig::payload_on),
+        payload("payload_off", &MqttRelayConfig::payload_off),
+        confirm,
+        {"pulse_time",
+         [](NodeReader& r, const Value& v, DriverConfig& d) {
+           if (auto b = r.boolean(v)) d.mqtt.pulse_time = *b;
+         }},
+        topic("pulse_time_topic", &MqttRelayConfig::pulse_time_topic,
+              &Draft::ActuatorRefs::pulse_time_topic_at),
+    };
+    auto seen = read_fields(r, v, where + " (mqtt_relay)", fields, out);
+    if (seen && out.mqtt.payload_on == out.mqtt.payload_off) {
+      r.error(seen->at("payload_off"), "payload_on and payload_off must differ");
+    }
+  } else if (type->text == "simulated") {
+    out.type = DriverType::simulated;
+    const std::vector<Field<DriverConfig>> fields{
+        known_field<DriverConfig>("type"),
+        confirm,
+        duration_field("latency", &DriverConfig::sim_latency, 0ms, Millis{60s}),
+    };
+    (void)read_fields(r, v, where + " (simulated)", fields, out);
+  } else if (type->text == "gpio" || type->text == "modbus_coil") {
+    r.error(type->at, "driver type " + quoted(type->text) +
+                          " is not supported yet; supported: mqtt_relay, simulated");
+  } else {
+    r.error(type->at, "unknown driver type " + quoted(type->text) +
+                          "; expected one of: mqtt_relay, simulated");
+  }
+}
+
+void read_actuators(NodeReader& r, const Value& v, Draft& out) {
+  auto items = r.items(v, "actuators");
+  if (!items) return;
+  Names names("actuator id");
+  for (std::size_t i = 0; i < items->size(); ++i) {
+    const Value& item = (*items)[i];
+    const std::string where = "actuators[" + std::to_string(i) + "]";
+    Actuator a;
+    Draft::ActuatorRefs refs;
+    refs.at = item.at;
+    bool type_ok = true;  // with an unknown type, what the actuator needs cannot be judged
+    const std::vector<Field<Actuator>> fields{
+        text_field("id", &Actuator::id, Need::required, check_id),
+        {"type",
+         [&type_ok](NodeReader& r, const Value& v, Actuator& a) {
+           auto s = r.text(v);
+           type_ok = false;
+           if (!s) return;
+           if (*s == "pump") {
+             a.type = ActuatorType::pump;
+           } else if (*s == "valve") {
+             a.type = ActuatorType::valve;
+           } else {
+             return r.error(v.at,
+                            "unknown actuator type " + quoted(*s) + "; expected pump or valve");
+           }
+           type_ok = true;
+         },
+         /*required=*/true},
+        text_field("line", &Actuator::line),
+        text_field("zone", &Actuator::zone),
+        {"max_runtime",
+         [](NodeReader& r, const Value& v, Actuator& a) {
+           auto d = r.duration(v);
+           if (!d) return;
+           if (*d < 1s || *d > Millis{24h}) {
+             return r.error(v.at, "max_runtime " + range_message(*d, 1s, Millis{24h}));
+           }
+           a.max_runtime = *d;
+         },
+         /*required=*/true},
+        duration_field("min_off", &Actuator::min_off, 0ms, Millis{24h}),
+        {"driver",
+         [&where, &refs](NodeReader& r, const Value& v, Actuator& a) {
+           read_driver(r, v, where + ".driver", a.driver, refs);
+         },
+         /*required=*/true},
+    };
+    auto seen = read_fields(r, item, where, fields, a);
+    if (!seen) continue;
+    names.add(r, a.id, seen->at("id"));
+    if (!type_ok) continue;
+    refs.id_at = seen->at("id");
+    refs.line_at = seen->at("line");
+    refs.zone_at = seen->at("zone");
+    refs.max_runtime_at = seen->at("max_runtime");
+    auto& m = a.driver.mqtt;
+    if (m.command_topic.empty()) m.command_topic = "cmnd/" + a.id + "/POWER";
+    if (m.state_topic.empty()) m.state_topic = "stat/" + a.id + "/POWER";
+    if (m.pulse_time_topic.empty()) m.pulse_time_topic = "cmnd/" + a.id + "/PulseTime";
+    if (refs.command_topic_at.line == 0) refs.command_topic_at = seen->at("driver");
+    if (refs.state_topic_at.line == 0) refs.state_topic_at = seen->at("driver");
+    if (refs.pulse_time_topic_at.line == 0) refs.pulse_time_topic_at = seen->at("driver");
+    if (a.driver.type == DriverType::mqtt_relay && m.pulse_time && a.max_runtime > kMaxPulseTime) {
+      r.error(refs.max_runtime_at, "max_runtime (" + format_duration(a.max_runtime) +
+                                       ") is longer than pulse_time can express (18h)");
+    }
+    out.actuators.push_back(std::move(a));
+    out.actuator_refs.push_back(refs);
+  }
+}
+
+void read_lines(NodeReader& r, const Value& v, Draft& out) {
+  auto items = r.items(v, "lines");
+  if (!items) return;
+  const std::vector<Field<Line>> fields{
+      text_field("id", &Line::id, Need::required, check_id),
+      duration_field("pump_start_delay", &Line::pump_start_delay, 0ms, Millis{10min}),
+      duration_field("valve_close_delay", &Line::valve_close_delay, 0ms, Millis{10min}),
+      count_field("max_open_valves", &Line::max_open_valves, 1, 64),
+  };
+  Names names("line id");
+  for (std::size_t i = 0; i < items->size(); ++i) {
+    Line line;
+    auto seen = read_fields(r, (*items)[i], "lines[" + std::to_string(i) + "]", fields, line);
+    if (!seen) continue;
+    names.add(r, line.id, seen->at("id"));
+    out.lines.push_back(std::move(line));
+    out.line_at.push_back(seen->at("id"));
+  }
+}
+
+// Lines, zones and actuators refer to each other in any order, so this runs last.
+void check_actuator_refs(NodeReader& r, const Draft& d) {
+  const auto defined = [](const auto& items, auto name_of, const char* what) {
+    return items.empty() ? std::string("no ") + what + " are defined"
+                         : std::string("defined ") + what + ": " + join_names(items, name_of);
+  };
+  std::vector<std::pair<std::string, Location>> topics;  // every relay topic with where it is
+  const auto topic_once = [&](const std::string& topic, Location at, const std::string& who) {
+    for (const auto& [t, first] : topics) {
+      if (t == topic) {
+        r.error(at, "topic " + quoted(topic) + " of actuator " + quoted(who) +
+                        " is already used (first at line " + std::to_string(first.line) + ":" +
+                        std::to_string(first.column) + "); every relay needs its own topics");
+        return;
+      }
+    }
+    topics.emplace_back(topic, at);
+  };
+  for (std::size_t i = 0; i < d.actuators.size(); ++i) {
+    const Actuator& a = d.actuators[i];
+    const auto& refs = d.actuator_refs[i];
+    const std::string what = std::string(to_string(a.type)) + " " + quoted(a.id);
+    if (a.line.empty()) {
+      r.error(refs.line_at, what + " needs a line (the water line it is on)");
+    } else if (const Line* line = d.find_line(a.line); line == nullptr) {
+      r.error(refs.line_at, "unknown line " + quoted(a.line) + "; " +
+                                defined(
+                                    d.lines, [](const Line& l) { return l.id; }, "lines"));
+    } else if (a.type == ActuatorType::valve &&
+               a.max_runtime <= line->pump_start_delay + line->valve_close_delay) {
+      r.error(refs.max_runtime_at,
+              "max_runtime (" + format_duration(a.max_runtime) + ") of valve " + quoted(a.id) +
+                  " must be longer than pump_start_delay (" +
+                  format_duration(line->pump_start_delay) + ") plus valve_close_delay (" +
+                  format_duration(line->valve_close_delay) + ") of line " + quoted(line->id));
+    }
+    if (a.type == ActuatorType::valve) {
+      if (a.zone.empty()) {
+        r.error(refs.zone_at, what + " needs a zone (the zone it waters)");
+      } else if (d.find_zone(a.zone) == nullptr) {
+        r.error(refs.zone_at, "unknown zone " + quoted(a.zone) + "; " +
+                                  defined(
+                                      d.zones, [](const Zone& z) { return z.id; }, "zones"));
+      } else {
+        for (std::size_t j = 0; j < i; ++j) {
+          const Actuator& b = d.actuators[j];
+          if (b.type == ActuatorType::valve && b.zone == a.zone) {
+            r.error(refs.zone_at, "zone " + quoted(a.zone) + " already has valve " + quoted(b.id) +
+                                      "; one valve per zone");
+            break;
+          }
+        }
+      }
+    } else {
+      if (!a.zone.empty()) {
+        r.error(refs.zone_at, "a pump has no zone; its valves name the zones it waters");
+      }
+      for (std::size_t j = 0; j < i && !a.line.empty(); ++j) {
+        const Actuator& b = d.actuators[j];
+        if (b.type == ActuatorType::pump && b.line == a.line) {
+          r.error(refs.line_at, "line " + quoted(a.line) + " already has pump " + quoted(b.id) +
+                                    "; one pump per line");
+          break;
+        }
+      }
+    }
+    if (a.driver.type == DriverType::mqtt_relay) {
+      topic_once(a.driver.mqtt.command_topic, refs.command_topic_at, a.id);
+      topic_once(a.driver.mqtt.state_topic, refs.state_topic_at, a.id);
+      if (a.driver.mqtt.pulse_time) {
+        topic_once(a.driver.mqtt.pulse_time_topic, refs.pulse_time_topic_at, a.id);
+      }
+    }
+  }
+  for (std::size_t i = 0; i < d.lines.size(); ++i) {
+    const Line& line = d.lines[i];
+    bool has_pump = false;
+    for (const Actuator& a : d.actuators) {
+      has_pump = has_pump || (a.type == ActuatorType::pump && a.line == line.id);
+    }
+    if (!has_pump) {
+      r.error(d.line_at[i], "line " + quoted(line.id) +
+                                " has no pump; add an actuator with "
+                                "type: pump and line: " +
+                                line.id);
+    }
+  }
+}
+
 }  // namespace
 
 Config read_config(NodeReader& r, const YAML::Node& root) {
@@ -428,10 +704,13 @@ Config read_config(NodeReader& r, const YAML::Node& root) {
       {"devices", read_devices},
       {"sources", read_sources},
       {"uplinks", read_uplinks},
+      {"actuators", read_actuators},
+      {"lines", read_lines},
   };
   Draft draft;
   if (!read_fields(r, Value{root, location_of(root)}, "", fields, draft)) return {};
   check_device_refs(r, draft);
+  check_actuator_refs(r, draft);
 
   // Defaults that depend on other keys, filled once all of them are known.
   if (draft.mqtt.client_id.empty()) draft.mqtt.client_id = "farmgate-" + draft.site;
