@@ -11,6 +11,7 @@
 #include "core/clock.h"
 #include "core/health.h"
 #include "core/metrics.h"
+#include "gateway/actuation.h"
 #include "gateway/events.h"
 #include "gateway/http/ops_routes.h"
 #include "gateway/http/server.h"
@@ -74,6 +75,11 @@ class Instance {
       if (auto r = (*source)->start(); !r) return r.error();
       sources_.push_back(std::move(*source));
     }
+    // Actuators subscribe before the bus connects; the supervisor drives everything off as soon
+    // as the broker answers, before it accepts any command.
+    actuation_ = std::make_unique<Actuation>(config_, io_, *bus_, health_, clock_, events_, log_,
+                                             /*observer=*/nullptr);
+    if (auto r = actuation_->start(); !r) return r.error();
     if (auto r = bus_->start(); !r) return r.error();
 
     http_ = std::make_unique<http::HttpServer>(io_, config_.http, log_, metrics_);
@@ -85,6 +91,7 @@ class Instance {
   // Reverse order. Sources first so nothing new arrives; the store commits what it holds.
   void stop() {
     for (auto& s : sources_) s->stop();
+    if (actuation_) actuation_->stop();
     if (bus_) bus_->stop();
     if (http_) http_->stop();
     events_.detach();
@@ -106,6 +113,7 @@ class Instance {
   std::unique_ptr<store::Journal> journal_;
   std::vector<std::unique_ptr<uplink::Uplink>> uplinks_;
   std::unique_ptr<PahoBus> bus_;
+  std::unique_ptr<Actuation> actuation_;
   std::unique_ptr<Ingest> ingest_;
   std::vector<std::unique_ptr<sensors::Source>> sources_;
   std::unique_ptr<http::HttpServer> http_;

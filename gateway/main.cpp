@@ -7,6 +7,7 @@
 
 #include "config/loader.h"
 #include "core/log.h"
+#include "gateway/actuation.h"
 #include "gateway/daemon.h"
 
 namespace {
@@ -66,12 +67,15 @@ int main(int argc, char** argv) {
     std::cout << config_path << ": ok\n";
     return 0;
   }
-  if (command == "safe-state") {
-    // Actuators are not part of the configuration schema yet: there is nothing to switch off.
-    std::cout << "farmgate safe-state: no actuators configured in " << config_path << "\n";
-    return 0;
-  }
   StderrLogger log;
+  if (command == "safe-state") {
+    try {
+      return gateway::run_safe_state(std::get<config::Config>(loaded), log);
+    } catch (const std::exception& e) {
+      log.error("safe-state", std::string("fatal: ") + e.what());
+      return 1;
+    }
+  }
   try {
     gateway::Daemon daemon(std::get<config::Config>(std::move(loaded)), env, log);
     return daemon.run();

@@ -1,0 +1,136 @@
+// The Asio scheduler the supervisor runs on in the daemon, and the actuation built from a config
+// with simulated relays, on a real io_context.
+#include "gateway/actuation.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+#include <vector>
+
+#include "core/log.h"
+
+namespace farmgate::gateway {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(AsioSchedulerTest, TimersFireInTimeOrderAndCancelledOnesDoNot) {
+  boost::asio::io_context io;
+  AsioScheduler s(io);
+  std::vector<int> fired;
+  (void)s.after(Millis{30}, [&] { fired.push_back(3); });
+  (void)s.after(Millis{10}, [&] { fired.push_back(1); });
+  const auto id = s.after(Millis{20}, [&] { fired.push_back(2); });
+  s.cancel(id);
+  s.cancel(id);     // twice is harmless
+  s.cancel(12345);  // so is an unknown id
+  io.run();
+  EXPECT_EQ(fired, (std::vector<int>{1, 3}));
+}
+
+TEST(AsioSchedulerTest, PostFromAnotherThreadRunsOnTheIoThread) {
+  boost::asio::io_context io;
+  AsioScheduler s(io);
+  std::thread::id ran_on;
+  auto guard = boost::asio::make_work_guard(io);
+  std::thread other([&] {
+    s.post([&] {
+      ran_on = std::this_thread::get_id();
+      guard.reset();
+    });
+  });
+  io.run();
+  other.join();
+  EXPECT_EQ(ran_on, std::this_thread::get_id());
+}
+
+TEST(AsioSchedulerTest, NothingRunsAfterTheSchedulerIsGone) {
+  boost::asio::io_context io;
+  bool ran = false;
+  {
+    AsioScheduler s(io);
+    (void)s.after(Millis{1}, [&] { ran = true; });
+    s.post([&] { ran = true; });
+  }
+  io.run();
+  EXPECT_FALSE(ran);
+}
+
+class NullBus final : public MqttBus {
+ public:
+  void subscribe(const std::string&, int, Handler) override {}
+  void publish(const std::string&, const std::string&, int, bool) override {}
+};
+
+class Events final : public EventSink {
+ public:
+  void raise(Event e) override { events.push_back(std::move(e)); }
+  std::vector<Event> events;
+};
+
+config::Config simulated_farm() {
+  config::Config c;
+  c.zones = {{"z1", "z1"}};
+  config::Actuator pump;
+  pump.id = "pump";
+  pump.type = config::ActuatorType::pump;
+  pump.line = "main";
+  pump.max_runtime = Millis{60'000};
+  pump.driver.type = config::DriverType::simulated;
+  pump.driver.sim_latency = Millis{1};
+  config::Actuator valve = pump;
+  valve.id = "valve-z1";
+  valve.type = config::ActuatorType::valve;
+  valve.zone = "z1";
+  valve.max_runtime = Millis{120'000};
+  config::Line line;
+  line.id = "main";
+  line.pump_start_delay = Millis{20};
+  line.valve_close_delay = Millis{20};
+  c.actuators = {pump, valve};
+  c.lines = {line};
+  return c;
+}
+
+TEST(ActuationTest, RunsAZoneOnSimulatedRelaysThroughTheSupervisor) {
+  boost::asio::io_context io;
+  NullBus bus;
+  Health health;
+  SystemClock clock;
+  Events events;
+  MemoryLogger log;
+  const config::Config c = simulated_farm();
+  Actuation act(c, io, bus, health, clock, events, log, nullptr);
+  ASSERT_TRUE(act.start().ok());
+  // Runs the loop until every command is confirmed and no run is left.
+  const auto settle = [&] {
+    boost::asio::steady_timer poll(io);
+    std::function<void()> check = [&] {
+      if (act.supervisor().quiescent()) return io.stop();
+      poll.expires_after(5ms);
+      poll.async_wait([&](boost::system::error_code) { check(); });
+    };
+    check();
+    io.restart();
+    io.run_for(5s);
+  };
+  settle();  // the OFFs of the start-up safe state are confirmed
+  auto grant = act.supervisor().irrigate("z1", Millis{50}, actuators::RunReason::manual, "test");
+  ASSERT_TRUE(grant.ok()) << grant.error().message;
+  settle();
+  EXPECT_TRUE(act.supervisor().quiescent());
+  bool logged = false;
+  for (const auto& l : log.lines())
+    logged = logged || l.find("zone z1 completed") != std::string::npos;
+  EXPECT_TRUE(logged);
+  EXPECT_TRUE(events.events.empty());
+  act.stop();
+}
+
+TEST(SafeStateTest, NothingToDoWithoutMqttRelays) {
+  MemoryLogger log;
+  EXPECT_EQ(run_safe_state(simulated_farm(), log), 0);
+}
+
+}  // namespace
+}  // namespace farmgate::gateway
