@@ -2,9 +2,11 @@
 // over MQTT and prints one JSON line saying what the broker accepted. See docs/simulator.md.
 #include <cstdio>
 #include <exception>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "sensors/sim/relay_player.h"
 #include "sensors/sim/sim_options.h"
 #include "sensors/sim/sim_runner.h"
 #include "sensors/sim/stop_signals.h"
@@ -24,6 +26,11 @@ int main(int argc, char** argv) {
     return 0;
   }
   try {
+    std::unique_ptr<RelayPlayer> relays;
+    if (!options->relays.empty()) {
+      relays = std::make_unique<RelayPlayer>(options->url, options->client_id, options->relays,
+                                             options->quiet);
+    }
     RunSummary summary = run_simulator(*options, signals);
     std::printf("%s\n", to_json(summary).c_str());
     return summary.ok() ? 0 : 1;

@@ -58,6 +58,7 @@ line: {"published": N, "good": G, "bad": {...}, "first_ts": ..., "last_ts": ...}
                         stall (no delivery confirmed) tolerated before giving up (default 60)
   --connect-timeout-s S how long to keep trying the first connection (default 30)
   --max-inflight N      unacknowledged QoS 1 messages at once (default 500)
+  --relays ID,ID        play these MQTT relays: answer cmnd/<id>/POWER on stat/<id>/POWER
   --quiet               no progress on stderr
   --help
 )";
@@ -92,7 +93,15 @@ Result<SimOptions> parse_options(const std::vector<std::string>& args) {
     }
     auto invalid = [&] { return bad("invalid value for " + name + ": '" + v + "'"); };
 
-    if (name == "--url") {
+    if (name == "--relays") {
+      o.relays.clear();
+      for (std::size_t start = 0; start <= v.size();) {
+        const auto comma = std::min(v.find(',', start), v.size());
+        if (comma == start) return invalid();
+        o.relays.push_back(v.substr(start, comma - start));
+        start = comma + 1;
+      }
+    } else if (name == "--url") {
       if (v.empty()) return invalid();
       o.url = v;
     } else if (name == "--client-id") {

@@ -32,6 +32,8 @@ struct SimOptions {
   // Unacknowledged QoS 1 messages at once; the window of unconfirmed messages is 4x this.
   // 500 gives >20,000 msg/s on a busy two-core machine; more buys little.
   int max_inflight = 500;
+  // Relay ids whose cmnd/<id>/POWER the simulator answers on stat/<id>/POWER (--relays a,b).
+  std::vector<std::string> relays;
   bool help = false;
 
   // Messages per second the run aims at: --rate, or with --speed the rate at which every device

@@ -87,3 +87,17 @@ TEST(SimOptionsTest, RefusesBadUsage) {
 
 }  // namespace
 }  // namespace farmgate::sim
+
+namespace farmgate::sim {
+namespace {
+
+TEST(SimOptionsTest, RelaysAreACommaSeparatedList) {
+  auto o = parse_options({"--relays", "pump,valve-z1,valve-z2"});
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(o->relays, (std::vector<std::string>{"pump", "valve-z1", "valve-z2"}));
+  EXPECT_FALSE(parse_options({"--relays", "pump,,valve-z1"}).ok());
+  EXPECT_FALSE(parse_options({"--relays", ""}).ok());
+}
+
+}  // namespace
+}  // namespace farmgate::sim
