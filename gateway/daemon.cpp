@@ -53,7 +53,7 @@ class Instance {
     }
     store_->start([this](std::uint64_t committed) {
       journal_->release(committed);
-      for (auto& u : uplinks_) u->notify();
+      for (auto& u : uplinks_) u->notify(store_->outbox_newest_id());
     });
     health_.set("store", Health::Status::up, config_.store.path);
 

@@ -65,6 +65,7 @@ Result<void> PahoBus::start() {
     return make_error("mqtt_config", "MQTT client for " + config_.url + ": " + e.what());
   }
   client_->set_message_callback([this](mqtt::const_message_ptr m) {
+    if (!dispatching_.load()) return;  // stopped: the handlers' owners may be gone
     messages_.inc();
     const MqttMessage msg{m->get_topic(), m->get_payload_str(), m->get_qos(), m->is_retained()};
     for (const auto& s : subs_) {
@@ -166,6 +167,7 @@ void PahoBus::publish(const std::string& topic, const std::string& payload, int 
 void PahoBus::stop() {
   if (!client_ || stopping_) return;
   stopping_ = true;
+  dispatching_ = false;
   retry_timer_.cancel();
   alive_.reset();
   try {
@@ -177,9 +179,14 @@ void PahoBus::stop() {
   } catch (const mqtt::exception& e) {
     log_.warn("mqtt", std::string("disconnect: ") + e.what());
   }
-  client_->set_message_callback(nullptr);
-  client_->set_connected_handler(nullptr);
-  client_->set_connection_lost_handler(nullptr);
+  try {
+    client_->set_message_callback(nullptr);
+    client_->set_connected_handler(nullptr);
+    client_->set_connection_lost_handler(nullptr);
+  } catch (const mqtt::exception&) {
+    // Paho refuses to change callbacks while a connect is pending. The callbacks only post to
+    // the io_context and check `alive_`, which is gone, so they are harmless until destruction.
+  }
   connected_.set(0);
   health_.set("mqtt", Health::Status::down, "stopped");
 }

@@ -17,6 +17,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -72,6 +73,7 @@ class PahoBus final : public MqttBus {
   boost::asio::steady_timer retry_timer_;
   std::chrono::milliseconds backoff_;
   bool stopping_ = false;  // io thread only
+  std::atomic<bool> dispatching_{true};  // read by the Paho thread
   std::shared_ptr<bool> alive_;  // posted handlers check it, so none runs after stop()
   std::shared_ptr<void> retry_listener_keepalive_;  // Paho holds a reference into it
 

@@ -28,7 +28,9 @@ std::string format(double v) {
 
 JsonDecoder::JsonDecoder(const config::MqttJsonSource& source, const config::Config& config,
                          TopicPattern pattern)
-    : source_(source), config_(config), pattern_(std::move(pattern)) {}
+    : source_(source), pattern_(std::move(pattern)) {
+  for (const auto& d : config.devices) devices_.emplace(d.id, Target{&d, config.find_kind(d.kind)});
+}
 
 Result<Decoded> JsonDecoder::decode(std::string_view topic, std::string_view payload,
                                     Timestamp received, bool clock_synchronised) const {
@@ -40,15 +42,16 @@ Result<Decoded> JsonDecoder::decode(std::string_view topic, std::string_view pay
   if (!binding) {
     return make_error("unknown_topic", "topic does not match " + source_.topic);
   }
-  const config::Device* device = config_.find_device(binding->device);
-  if (!device) {
+  const auto target = devices_.find(binding->device);
+  if (target == devices_.end()) {
     return make_error("unknown_device", "device '" + binding->device + "' is not configured");
   }
+  const config::Device* device = target->second.device;
   if (!binding->zone.empty() && binding->zone != device->zone) {
     return make_error("zone_mismatch", "device '" + device->id + "' belongs to zone '" +
                                            device->zone + "', not '" + binding->zone + "'");
   }
-  const config::DeviceKind* kind = config_.find_kind(device->kind);
+  const config::DeviceKind* kind = target->second.kind;
   if (!kind) return make_error("unknown_device", "device kind '" + device->kind + "' is unknown");
 
   boost::system::error_code ec;

@@ -154,6 +154,15 @@ void Uplink::notify() {
   cv_.notify_one();
 }
 
+void Uplink::notify(std::int64_t newest_id) {
+  if (shared_) {
+    std::int64_t cur = shared_->newest.load();
+    while (cur < newest_id && !shared_->newest.compare_exchange_weak(cur, newest_id)) {
+    }
+  }
+  notify();
+}
+
 void Uplink::stop() {
   std::lock_guard lifecycle(lifecycle_mu_);
   {

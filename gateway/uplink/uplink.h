@@ -65,6 +65,9 @@ class Uplink {
   // first of them has waited batch_interval. Cheap and non-blocking; any thread. With a
   // FakeClock, notify() also makes the uplink look at the clock again.
   void notify();
+  // The same, telling the newest outbox id too, so farmgate_outbox_backlog stays true while the
+  // uplink thread sleeps through a long backoff.
+  void notify(std::int64_t newest_id);
 
   // Wakes the thread, cancels an in-flight request (within about a second) and joins. Returns
   // within ~2 s even mid-backoff. Idempotent; any thread but the uplink's own.

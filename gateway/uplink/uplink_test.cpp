@@ -404,6 +404,18 @@ TEST_F(UplinkTest, PublishesBacklogAndSuccessMetrics) {
       1.6e9);
 }
 
+TEST_F(UplinkTest, BacklogFollowsNewLinesDuringALongBackoff) {
+  server_.set_default({500, ""});
+  cfg_.backoff_min = cfg_.backoff_max = 60s;
+  store_.insert_numbered(1, 3);
+  Uplink& up = start();
+  ASSERT_TRUE(server_.wait_for_requests(1));
+  store_.insert_numbered(4, 5);  // the store commits more while the uplink sleeps
+  up.notify(8);
+  EXPECT_NE(metrics_.render().find("farmgate_outbox_backlog{uplink=\"influx\"} 8"),
+            std::string::npos);
+}
+
 TEST_F(UplinkTest, StartFailsWithoutTheStoreSchema) {
   Uplink up(cfg_, (dir_.path() / "nothing-here.db").string(), clock_, metrics_, log_, events_);
   auto r = up.start();
