@@ -42,6 +42,23 @@ CREATE TABLE events(
 CREATE INDEX events_ts ON events(ts);
 INSERT INTO meta(key, value) VALUES ('journal_seq', 0);
 )sql",
+    // 2: readings keyed by (ts, series). Keyed by series first, a transaction of N readings from
+    // N series touched N leaf pages: one 4 KiB page written (twice, WAL and checkpoint) per
+    // reading, measured at 6-10 kB of disk writes per reading with 1,000 devices. Keyed by time,
+    // new readings append to the newest pages. Retention becomes one range delete; a per-series
+    // time range scans every series' rows in that range, cheap at farm scale (a handful of series).
+    R"sql(
+CREATE TABLE readings_by_time(
+  ts INTEGER NOT NULL,
+  series INTEGER NOT NULL REFERENCES series(id),
+  value REAL NOT NULL,
+  quality INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY(ts, series)) WITHOUT ROWID;
+INSERT INTO readings_by_time(ts, series, value, quality)
+  SELECT ts, series, value, quality FROM readings;
+DROP TABLE readings;
+ALTER TABLE readings_by_time RENAME TO readings;
+)sql",
 };
 
 constexpr int kSteps = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));
@@ -50,11 +67,15 @@ static_assert(kSteps == kSchemaVersion);
 }  // namespace
 
 Result<void> migrate(sqlite::Db& db) {
-  auto version = sqlite::Stmt::prepare(db, "PRAGMA user_version");
-  if (!version) return version.error();
-  auto row = version->step();
-  if (!row) return row.error();
-  const int current = static_cast<int>(version->int64(0));
+  int current = 0;
+  {
+    // Finalised before migrating: an open statement would keep DROP TABLE from running.
+    auto version = sqlite::Stmt::prepare(db, "PRAGMA user_version");
+    if (!version) return version.error();
+    auto row = version->step();
+    if (!row) return row.error();
+    current = static_cast<int>(version->int64(0));
+  }
   if (current > kSchemaVersion) {
     return make_error("schema_too_new", db.path() + " has schema version " +
                                             std::to_string(current) + "; this farmgate knows " +

@@ -2,12 +2,13 @@
 // the newest version inside one transaction per step, and refuses a file from a newer farmgate.
 // Called once at start, by the store thread, before anything else touches the file.
 //
-// Tables (version 1):
+// Tables (version 2):
 //   meta(key PRIMARY KEY, value)            schema_version, journal_seq (last ingest journal
 //                                           record committed), counters that must survive restarts
 //   series(id, kind, device, zone, metric, unit)      one row per time series
-//   readings(series, ts, value, quality)     raw readings; PRIMARY KEY (series, ts), so a
-//                                           replayed reading is stored once
+//   readings(ts, series, value, quality)     raw readings; PRIMARY KEY (ts, series) (version 2;
+//                                           version 1 had (series, ts)), so a replayed reading
+//                                           is stored once and new rows append at the end
 //   outbox(id AUTOINCREMENT, line, created)  InfluxDB line-protocol lines waiting to go upstream;
 //                                           AUTOINCREMENT so ids never go back after deletions
 //   uplink_cursor(name, delivered, evicted)  per uplink: last outbox id the server acknowledged,
@@ -21,7 +22,7 @@
 
 namespace farmgate::store {
 
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 Result<void> migrate(sqlite::Db& db);
 

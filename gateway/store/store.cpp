@@ -97,6 +97,7 @@ Result<void> Store::prepare() {
   if (auto row = bounds->step(); !row) return row.error();
   outbox_max_id_ = bounds->int64(1);
   outbox_min_id_ = bounds->int64(0) > 0 ? bounds->int64(0) : outbox_max_id_ + 1;
+  outbox_newest_ = outbox_max_id_;
 
   // Cursors of uplinks no longer configured would hold back pruning for ever.
   std::string keep = "DELETE FROM uplink_cursor WHERE name NOT IN (''";
@@ -171,6 +172,7 @@ void Store::flush() {
 }
 
 void Store::run() {
+  maintain();  // a backlog or retention left over from the last run is handled at once
   std::vector<Item> batch;
   for (;;) {
     {
@@ -287,6 +289,7 @@ Result<void> Store::commit(std::vector<Item>& items) {
     committed_seq_ = std::max(committed_seq_, max_seq);
     seq_now = committed_seq_;
   }
+  outbox_newest_ = outbox_max_id_;
   // The hook runs before flush() returns, so whoever flushed also sees its effects.
   if (on_commit_) on_commit_(seq_now);
   {
@@ -399,25 +402,15 @@ Result<void> Store::prune_and_evict() {
 }
 
 Result<void> Store::apply_retention() {
-  const std::int64_t cutoff = to_epoch_ms(clock_.now()) - options_.config.retention.count();
   if (!clock_.synchronised()) return {};  // a clock in 1970 would make everything look young
-  auto ids = sqlite::Stmt::prepare(db_, "SELECT id FROM series");
-  if (!ids) return ids.error();
-  std::vector<std::int64_t> series;
-  for (;;) {
-    auto row = ids->step();
-    if (!row) return row.error();
-    if (!*row) break;
-    series.push_back(ids->int64(0));
-  }
-  // Per series, so the primary key finds the rows; one short transaction each keeps ingest going.
-  auto del = sqlite::Stmt::prepare(db_, "DELETE FROM readings WHERE series=?1 AND ts<?2");
+  const std::int64_t cutoff = to_epoch_ms(clock_.now()) - options_.config.retention.count();
+  // At most a day of readings per pass, so catching up on a long backlog never holds the store
+  // thread (and ingest behind it) for long.
+  auto del = sqlite::Stmt::prepare(
+      db_, "DELETE FROM readings WHERE ts < ?1 AND ts < (SELECT min(ts) FROM readings) + 86400000");
   if (!del) return del.error();
-  for (const auto id : series) {
-    del->bind(1, id).bind(2, cutoff);
-    if (auto r = del->run(); !r) return r;
-  }
-  return {};
+  del->bind(1, cutoff);
+  return del->run();
 }
 
 }  // namespace farmgate::store

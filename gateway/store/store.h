@@ -14,6 +14,7 @@
 // stop() from the owner. The on_commit hook runs on the store thread and must not block.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -72,6 +73,8 @@ class Store {
   void flush();
 
   const std::string& path() const { return options_.config.path; }
+  // The newest outbox line id committed so far. Any thread.
+  std::int64_t outbox_newest_id() const { return outbox_newest_.load(); }
 
  private:
   using Item = std::variant<std::pair<std::uint64_t, ReadingBatch>, Event>;
@@ -98,6 +101,7 @@ class Store {
   std::unordered_map<std::string, std::int64_t> series_cache_;
   std::int64_t outbox_min_id_ = 1;  // smallest id possibly still in the outbox
   std::int64_t outbox_max_id_ = 0;
+  std::atomic<std::int64_t> outbox_newest_{0};  // outbox_max_id_, for other threads
   SteadyTime next_maintenance_{};
 
   mutable std::mutex mu_;

@@ -1,5 +1,7 @@
 #include "gateway/store/store.h"
 
+#include "gateway/store/schema.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -170,6 +172,28 @@ TEST_F(StoreTest, EventsAreStored) {
   store->submit(Event{Severity::alarm, "uplink_dead_letter", "uplink/influx", "refused", {}});
   store->flush();
   EXPECT_EQ(text("SELECT code FROM events"), "uplink_dead_letter");
+}
+
+TEST_F(StoreTest, MigratesVersionOneReadingsToTheTimeOrderedTable) {
+  {
+    auto db = sqlite::Db::open(options_.config.path);
+    ASSERT_TRUE(db->exec("CREATE TABLE series(id INTEGER PRIMARY KEY, kind, device, zone, metric, "
+                         "unit); INSERT INTO series VALUES(1, 'soil', 'd', 'z1', 'moisture', '%');"
+                         "CREATE TABLE readings(series INTEGER, ts INTEGER, value REAL, quality "
+                         "INTEGER, PRIMARY KEY(series, ts)) WITHOUT ROWID;"
+                         "INSERT INTO readings VALUES(1, 1767225600000, 31.5, 0);"
+                         "PRAGMA user_version=1;")
+                    .ok());
+  }
+  ASSERT_TRUE(sqlite::Db::open(options_.config.path).ok());
+  {
+    auto db = sqlite::Db::open(options_.config.path);
+    ASSERT_TRUE(migrate(*db).ok());
+  }
+  EXPECT_EQ(scalar("PRAGMA user_version"), 2);
+  EXPECT_EQ(scalar("SELECT count(*) FROM readings WHERE ts=1767225600000 AND series=1"), 1);
+  EXPECT_EQ(scalar("SELECT pk FROM pragma_table_info('readings') WHERE name='ts'"), 1)
+      << "time leads the key";
 }
 
 TEST_F(StoreTest, RefusesADatabaseFromANewerFarmgate) {
