@@ -115,6 +115,11 @@ std::string number(double v) {
   if (std::isnan(v)) return "NaN";
   if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
   char buf[32];
+  // Whole numbers (counts, ids, backlogs) as integers: "100000", not "1e+05".
+  if (v == std::floor(v) && std::fabs(v) < 1e15) {
+    const auto r = std::to_chars(buf, buf + sizeof buf, static_cast<long long>(v));
+    return std::string(buf, r.ptr);
+  }
   const auto r = std::to_chars(buf, buf + sizeof buf, v);  // shortest form that round-trips
   return std::string(buf, r.ptr);
 }

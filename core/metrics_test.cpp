@@ -42,6 +42,12 @@ TEST(MetricsTest, ReregisteringWithAnotherTypeIsAProgrammingError) {
   EXPECT_THROW(m.gauge("x", "help"), std::logic_error);
 }
 
+TEST(MetricsTest, WholeNumbersRenderWithoutAnExponent) {
+  Metrics m;
+  m.gauge("backlog", "help").set(100000);
+  EXPECT_NE(m.render().find("backlog 100000\n"), std::string::npos) << m.render();
+}
+
 TEST(MetricsTest, GaugeFunctionIsReadAtRender) {
   Metrics m;
   double backlog = 7;
