@@ -68,7 +68,7 @@ struct StoreConfig {
   std::string journal_dir;        // ingest journal; default <data_dir>/journal
   std::size_t batch_max = 2000;   // readings per transaction at most
   Millis batch_interval = 200ms;  // longest a reading waits for its transaction
-  std::size_t queue_max = 50000;  // readings waiting for the store before ingest pushes back
+  std::size_t queue_max = 10000;  // readings waiting for the store before ingest pushes back
   Millis retention = std::chrono::days{400};  // raw readings older than this are deleted
   std::size_t outbox_max_rows = 5'000'000;    // upstream backlog bound; oldest evicted past it
   Millis maintenance_interval = 60s;          // pruning, eviction and retention cadence
