@@ -59,6 +59,25 @@ INSERT INTO readings_by_time(ts, series, value, quality)
 DROP TABLE readings;
 ALTER TABLE readings_by_time RENAME TO readings;
 )sql",
+    // 3: the irrigation run log. A run is inserted when it starts (end_ms NULL) and completed
+    // when it ends; an open row after a crash is the run the restart has to close.
+    R"sql(
+CREATE TABLE irrigation_runs(
+  id INTEGER PRIMARY KEY,
+  zone TEXT NOT NULL,
+  actuators TEXT NOT NULL,
+  start_ms INTEGER NOT NULL,
+  end_ms INTEGER,
+  reason TEXT NOT NULL,
+  who TEXT NOT NULL,
+  requested_ms INTEGER NOT NULL DEFAULT 0,
+  granted_ms INTEGER NOT NULL DEFAULT 0,
+  outcome TEXT NOT NULL,
+  detail TEXT NOT NULL DEFAULT '',
+  volume_l REAL);
+CREATE INDEX irrigation_runs_start ON irrigation_runs(start_ms);
+CREATE INDEX irrigation_runs_open ON irrigation_runs(zone) WHERE end_ms IS NULL;
+)sql",
 };
 
 constexpr int kSteps = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));

@@ -2,7 +2,7 @@
 // the newest version inside one transaction per step, and refuses a file from a newer farmgate.
 // Called once at start, by the store thread, before anything else touches the file.
 //
-// Tables (version 2):
+// Tables (version 3):
 //   meta(key PRIMARY KEY, value)            schema_version, journal_seq (last ingest journal
 //                                           record committed), counters that must survive restarts
 //   series(id, kind, device, zone, metric, unit)      one row per time series
@@ -15,6 +15,11 @@
 //                                           and how many lines were evicted before it got them
 //   dead_letter(...)                         batches an uplink server refused for good
 //   events(id, ts, severity, code, source, message)   alarms and notable events
+//   irrigation_runs(id, zone, actuators, start_ms, end_ms, reason, who, requested_ms,
+//                   granted_ms, outcome, detail, volume_l)   the run log (version 3): one row
+//                                           per run, inserted at its start with end_ms NULL and
+//                                           outcome 'running'; actuators is a comma list, valve
+//                                           first; volume_l NULL without a flow meter
 #pragma once
 
 #include "core/result.h"
@@ -22,7 +27,7 @@
 
 namespace farmgate::store {
 
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 Result<void> migrate(sqlite::Db& db);
 

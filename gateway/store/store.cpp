@@ -21,6 +21,7 @@ struct Store::Statements {
   sqlite::Stmt begin, commit, rollback;
   sqlite::Stmt find_series, insert_series;
   sqlite::Stmt insert_reading, insert_outbox, insert_event, set_journal_seq;
+  sqlite::Stmt insert_run, close_run;
 };
 
 Store::Store(StoreOptions options, sqlite::Db db, Clock& clock, Metrics& metrics, Logger& log,
@@ -76,14 +77,23 @@ Result<void> Store::prepare() {
   auto insert_event = make(
       "INSERT INTO events(ts, severity, code, source, message) VALUES(?1, ?2, ?3, ?4, ?5)");
   auto set_journal_seq = make("UPDATE meta SET value=?1 WHERE key='journal_seq'");
+  auto insert_run = make(
+      "INSERT INTO irrigation_runs(zone, actuators, start_ms, end_ms, reason, who, requested_ms, "
+      "granted_ms, outcome, detail, volume_l) "
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+  // One run per zone at a time: zone and start name the open row.
+  auto close_run = make(
+      "UPDATE irrigation_runs SET end_ms=?3, outcome=?4, detail=?5, volume_l=?6, granted_ms=?7 "
+      "WHERE zone=?1 AND start_ms=?2 AND end_ms IS NULL");
   for (auto* r : {&begin, &commit, &rollback, &find_series, &insert_series, &insert_reading,
-                  &insert_outbox, &insert_event, &set_journal_seq}) {
+                  &insert_outbox, &insert_event, &set_journal_seq, &insert_run, &close_run}) {
     if (!*r) return r->error();
   }
   st_.reset(new Statements{std::move(*begin), std::move(*commit), std::move(*rollback),
                            std::move(*find_series), std::move(*insert_series),
                            std::move(*insert_reading), std::move(*insert_outbox),
-                           std::move(*insert_event), std::move(*set_journal_seq)});
+                           std::move(*insert_event), std::move(*set_journal_seq),
+                           std::move(*insert_run), std::move(*close_run)});
 
   auto seq = sqlite::Stmt::prepare(db_, "SELECT value FROM meta WHERE key='journal_seq'");
   if (!seq) return seq.error();
@@ -158,6 +168,13 @@ void Store::submit(std::uint64_t seq, ReadingBatch batch) {
 void Store::submit(Event event) {
   std::lock_guard lock(mu_);
   queue_.emplace_back(std::move(event));
+  ++submitted_;
+  wake_.notify_one();
+}
+
+void Store::submit(IrrigationRun run) {
+  std::lock_guard lock(mu_);
+  queue_.emplace_back(std::move(run));
   ++submitted_;
   wake_.notify_one();
 }
@@ -260,6 +277,8 @@ Result<void> Store::commit(std::vector<Item>& items) {
       st_->insert_outbox.bind(1, std::string_view(line)).bind(2, now_ms);
       if (auto s = st_->insert_outbox.run(); !s) return fail(s.error());
       outbox_max_id_ = db_.last_insert_rowid();
+    } else if (auto* rec = std::get_if<2>(&item)) {
+      if (auto s = record_run(*rec, line, now_ms); !s) return fail(s.error());
     } else {
       const auto& e = std::get<1>(item);
       st_->insert_event.bind(1, to_epoch_ms(e.time))
@@ -302,6 +321,70 @@ Result<void> Store::commit(std::vector<Item>& items) {
   items.clear();
   room_.notify_all();
   committed_.notify_all();
+  return {};
+}
+
+Result<void> Store::record_run(const IrrigationRun& run, std::string& line, std::int64_t now_ms) {
+  auto bind_volume = [&run](sqlite::Stmt& st, int index) {
+    if (run.volume_l) st.bind(index, *run.volume_l);
+    else st.bind_null(index);
+  };
+  const std::int64_t start_ms = to_epoch_ms(run.start);
+  bool closed = false;
+  if (run.end) {
+    st_->close_run.bind(1, std::string_view(run.zone))
+        .bind(2, start_ms)
+        .bind(3, to_epoch_ms(*run.end))
+        .bind(4, std::string_view(run.outcome))
+        .bind(5, std::string_view(run.detail))
+        .bind(7, static_cast<std::int64_t>(run.granted.count()));
+    bind_volume(st_->close_run, 6);
+    if (auto s = st_->close_run.run(); !s) return s;
+    closed = db_.changes() > 0;
+  }
+  if (!closed) {
+    // A new run, or the end of one whose start was never recorded: the whole row.
+    std::string actuators;
+    for (const auto& a : run.actuators) {
+      if (!actuators.empty()) actuators += ',';
+      actuators += a;
+    }
+    st_->insert_run.bind(1, std::string_view(run.zone))
+        .bind(2, std::string_view(actuators))
+        .bind(3, start_ms)
+        .bind(5, std::string_view(run.reason))
+        .bind(6, std::string_view(run.who))
+        .bind(7, static_cast<std::int64_t>(run.requested.count()))
+        .bind(8, static_cast<std::int64_t>(run.granted.count()))
+        .bind(9, std::string_view(run.outcome))
+        .bind(10, std::string_view(run.detail));
+    if (run.end) st_->insert_run.bind(4, to_epoch_ms(*run.end));
+    else st_->insert_run.bind_null(4);
+    bind_volume(st_->insert_run, 11);
+    if (auto s = st_->insert_run.run(); !s) return s;
+  }
+  if (!run.end || options_.uplinks.empty()) return {};
+
+  lineproto::Point point;
+  point.measurement = "irrigation";
+  point.tags = {{"site", options_.site},
+                {"zone", run.zone},
+                {"actuator", run.actuators.empty() ? std::string() : run.actuators.front()}};
+  const auto duration = std::max(Millis{0}, *run.end - run.start);
+  point.fields.emplace_back("duration_s", std::chrono::duration<double>(duration).count());
+  point.fields.emplace_back("reason", run.reason);
+  if (run.volume_l) point.fields.emplace_back("volume_l", *run.volume_l);
+  point.time = run.start;
+  line.clear();
+  if (auto e = lineproto::encode(point, line); !e) {
+    // A zone or valve id the protocol cannot carry; the run stays in the local log.
+    log_.error("store", "cannot encode an irrigation run for upstream: " + e.error().message);
+    return {};
+  }
+  if (!line.empty() && line.back() == '\n') line.pop_back();
+  st_->insert_outbox.bind(1, std::string_view(line)).bind(2, now_ms);
+  if (auto s = st_->insert_outbox.run(); !s) return s;
+  outbox_max_id_ = db_.last_insert_rowid();
   return {};
 }
 

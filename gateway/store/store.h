@@ -6,6 +6,12 @@
 // transaction each message becomes one InfluxDB line in the outbox (when uplinks are configured)
 // and the ingest journal's sequence number is recorded, so a replay after a crash is exact.
 //
+// Irrigation runs (submit(IrrigationRun)) are written in the same transactions: a run without an
+// end inserts its row; the same run with its end completes that row (found by zone and start, so
+// the store keeps no state about open runs) and, when uplinks are configured, adds one
+// `irrigation` line to the outbox: tags site, zone, actuator (the valve), fields duration_s,
+// reason and volume_l (when known), stamped with the run's start.
+//
 // Maintenance runs on the same thread: delivered outbox lines are pruned, the backlog is held
 // under `outbox_max_rows` by evicting the oldest lines (counted per uplink and alarmed), and raw
 // readings past `retention` are deleted.
@@ -34,6 +40,7 @@
 #include "core/metrics.h"
 #include "core/reading.h"
 #include "core/result.h"
+#include "core/run.h"
 #include "gateway/store/sqlite.h"
 
 namespace farmgate::store {
@@ -68,6 +75,8 @@ class Store {
   // can take instead of buffering without bound.
   void submit(std::uint64_t seq, ReadingBatch batch);
   void submit(Event event);
+  // Opens (no end) or closes (end set) a run in the run log. Never blocks for long.
+  void submit(IrrigationRun run);
 
   // Waits until everything submitted before the call is committed. For shutdown and tests.
   void flush();
@@ -77,7 +86,7 @@ class Store {
   std::int64_t outbox_newest_id() const { return outbox_newest_.load(); }
 
  private:
-  using Item = std::variant<std::pair<std::uint64_t, ReadingBatch>, Event>;
+  using Item = std::variant<std::pair<std::uint64_t, ReadingBatch>, Event, IrrigationRun>;
 
   Store(StoreOptions options, sqlite::Db db, Clock& clock, Metrics& metrics, Logger& log,
         EventSink& events);
@@ -85,6 +94,7 @@ class Store {
   void run();
   Result<void> commit(std::vector<Item>& items);
   Result<std::int64_t> series_id(const Reading& r);
+  Result<void> record_run(const IrrigationRun& run, std::string& line, std::int64_t now_ms);
   void maintain();
   Result<void> prune_and_evict();
   Result<void> apply_retention();

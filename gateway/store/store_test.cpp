@@ -174,6 +174,91 @@ TEST_F(StoreTest, EventsAreStored) {
   EXPECT_EQ(text("SELECT code FROM events"), "uplink_dead_letter");
 }
 
+IrrigationRun open_run(const FakeClock& clock) {
+  IrrigationRun run;
+  run.zone = "z1";
+  run.actuators = {"valve-z1", "pump"};
+  run.start = clock.now();
+  run.reason = "rule";
+  run.who = "rule:dry-z1";
+  run.requested = Millis{600'000};
+  run.granted = Millis{600'000};
+  return run;
+}
+
+TEST_F(StoreTest, RunOpenedThenClosedIsOneRowAndOneOutboxLine) {
+  auto store = open();
+  store->start(nullptr);
+  IrrigationRun run = open_run(clock_);
+  store->submit(run);
+  store->flush();
+  EXPECT_EQ(scalar("SELECT count(*) FROM irrigation_runs WHERE end_ms IS NULL"), 1);
+  EXPECT_EQ(text("SELECT outcome FROM irrigation_runs"), "running");
+  EXPECT_EQ(scalar("SELECT count(*) FROM outbox"), 0) << "an open run goes upstream at its end";
+
+  run.end = run.start + Millis{754'500};
+  run.outcome = "completed";
+  run.volume_l = 120.5;
+  store->submit(run);
+  store->flush();
+  EXPECT_EQ(scalar("SELECT count(*) FROM irrigation_runs"), 1);
+  EXPECT_EQ(text("SELECT zone || ' ' || actuators || ' ' || reason || ' ' || who || ' ' || "
+                 "outcome FROM irrigation_runs"),
+            "z1 valve-z1,pump rule rule:dry-z1 completed");
+  EXPECT_EQ(scalar("SELECT start_ms FROM irrigation_runs"), 1'767'225'600'000);
+  EXPECT_EQ(scalar("SELECT end_ms FROM irrigation_runs"), 1'767'225'600'000 + 754'500);
+  EXPECT_EQ(scalar("SELECT granted_ms FROM irrigation_runs"), 600'000);
+  EXPECT_EQ(text("SELECT volume_l FROM irrigation_runs"), "120.5");
+  EXPECT_EQ(scalar("SELECT count(*) FROM outbox"), 1);
+  EXPECT_EQ(text("SELECT line FROM outbox"),
+            "irrigation,actuator=valve-z1,site=demo-farm,zone=z1 "
+            "duration_s=754.5,reason=\"rule\",volume_l=120.5 1767225600000");
+}
+
+TEST_F(StoreTest, RunWithoutFlowMeterHasNoVolume) {
+  auto store = open();
+  store->start(nullptr);
+  IrrigationRun run = open_run(clock_);
+  store->submit(run);
+  run.end = run.start + Millis{60'000};
+  run.outcome = "stopped";
+  run.detail = "stopped by an-farmer";
+  store->submit(run);  // opened and closed in one transaction
+  store->flush();
+  EXPECT_EQ(scalar("SELECT count(*) FROM irrigation_runs WHERE volume_l IS NULL"), 1);
+  EXPECT_EQ(text("SELECT detail FROM irrigation_runs"), "stopped by an-farmer");
+  EXPECT_EQ(text("SELECT line FROM outbox"),
+            "irrigation,actuator=valve-z1,site=demo-farm,zone=z1 "
+            "duration_s=60,reason=\"rule\" 1767225600000");
+}
+
+TEST_F(StoreTest, RunEndWithoutItsStartIsStoredWhole) {
+  auto store = open();
+  store->start(nullptr);
+  IrrigationRun run = open_run(clock_);
+  run.end = run.start + Millis{1'000};
+  run.outcome = "failed";
+  store->submit(run);
+  store->flush();
+  EXPECT_EQ(scalar("SELECT count(*) FROM irrigation_runs WHERE end_ms IS NOT NULL"), 1);
+  EXPECT_EQ(text("SELECT actuators FROM irrigation_runs"), "valve-z1,pump");
+  EXPECT_EQ(scalar("SELECT count(*) FROM outbox"), 1);
+}
+
+TEST_F(StoreTest, RunsWithoutUplinksStayLocal) {
+  options_.uplinks.clear();
+  auto store = open();
+  store->start(nullptr);
+  IrrigationRun run = open_run(clock_);
+  store->submit(run);
+  run.end = run.start + Millis{1'000};
+  run.outcome = "completed";
+  store->submit(run);
+  store->flush();
+  EXPECT_EQ(scalar("SELECT count(*) FROM irrigation_runs"), 1);
+  EXPECT_EQ(scalar("SELECT count(*) FROM outbox"), 0);
+}
+
 TEST_F(StoreTest, MigratesVersionOneReadingsToTheTimeOrderedTable) {
   {
     auto db = sqlite::Db::open(options_.config.path);
@@ -190,7 +275,7 @@ TEST_F(StoreTest, MigratesVersionOneReadingsToTheTimeOrderedTable) {
     auto db = sqlite::Db::open(options_.config.path);
     ASSERT_TRUE(migrate(*db).ok());
   }
-  EXPECT_EQ(scalar("PRAGMA user_version"), 2);
+  EXPECT_EQ(scalar("PRAGMA user_version"), kSchemaVersion);
   EXPECT_EQ(scalar("SELECT count(*) FROM readings WHERE ts=1767225600000 AND series=1"), 1);
   EXPECT_EQ(scalar("SELECT pk FROM pragma_table_info('readings') WHERE name='ts'"), 1)
       << "time leads the key";
