@@ -12,11 +12,13 @@
 #include "core/health.h"
 #include "core/metrics.h"
 #include "gateway/actuation.h"
+#include "gateway/commands.h"
 #include "gateway/events.h"
 #include "gateway/http/ops_routes.h"
 #include "gateway/http/server.h"
 #include "gateway/ingest.h"
 #include "gateway/mqtt_client.h"
+#include "gateway/run_log.h"
 #include "gateway/store/journal.h"
 #include "gateway/store/store.h"
 #include "gateway/systemd_notify.h"
@@ -77,9 +79,13 @@ class Instance {
     }
     // Actuators subscribe before the bus connects; the supervisor drives everything off as soon
     // as the broker answers, before it accepts any command.
+    run_log_ = std::make_unique<RunLog>(config_.site, config_.actuators, *store_, *bus_);
     actuation_ = std::make_unique<Actuation>(config_, io_, *bus_, health_, clock_, events_, log_,
-                                             /*observer=*/nullptr);
+                                             run_log_.get());
     if (auto r = actuation_->start(); !r) return r.error();
+    commands_ =
+        std::make_unique<Commands>(config_.site, *bus_, io_, actuation_->supervisor(), log_);
+    commands_->subscribe();
     if (auto r = bus_->start(); !r) return r.error();
 
     http_ = std::make_unique<http::HttpServer>(io_, config_.http, log_, metrics_);
@@ -91,6 +97,7 @@ class Instance {
   // Reverse order. Sources first so nothing new arrives; the store commits what it holds.
   void stop() {
     for (auto& s : sources_) s->stop();
+    if (commands_) commands_->stop();
     if (actuation_) actuation_->stop();
     if (bus_) bus_->stop();
     if (http_) http_->stop();
@@ -113,7 +120,9 @@ class Instance {
   std::unique_ptr<store::Journal> journal_;
   std::vector<std::unique_ptr<uplink::Uplink>> uplinks_;
   std::unique_ptr<PahoBus> bus_;
+  std::unique_ptr<RunLog> run_log_;  // outlives actuation_, which reports to it until stopped
   std::unique_ptr<Actuation> actuation_;
+  std::unique_ptr<Commands> commands_;  // destroyed before the supervisor it calls
   std::unique_ptr<Ingest> ingest_;
   std::vector<std::unique_ptr<sensors::Source>> sources_;
   std::unique_ptr<http::HttpServer> http_;
