@@ -1,11 +1,13 @@
 // farmgate-sim: publishes simulated soil telemetry for the reference farm (or N load devices)
-// over MQTT and prints one JSON line saying what the broker accepted. See docs/simulator.md.
+// over MQTT and prints one JSON line saying what the broker accepted. With --relays it also plays
+// the farm's relays, and (farm mode) they water the simulated farm. See docs/simulator.md.
 #include <cstdio>
 #include <exception>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "sensors/sim/farm_link.h"
 #include "sensors/sim/relay_player.h"
 #include "sensors/sim/sim_options.h"
 #include "sensors/sim/sim_runner.h"
@@ -26,12 +28,20 @@ int main(int argc, char** argv) {
     return 0;
   }
   try {
+    // The farm outlives the relay player, whose thread feeds it.
+    std::unique_ptr<FarmLink> farm;
+    RelayPlayer::OnSwitch on_switch;
+    if (options->farm_mode()) {
+      farm = make_farm(*options);
+      on_switch = [&farm = *farm](const std::string& id, bool on) { farm.set_relay(id, on); };
+    }
     std::unique_ptr<RelayPlayer> relays;
     if (!options->relays.empty()) {
       relays = std::make_unique<RelayPlayer>(options->url, options->client_id, options->relays,
-                                             options->quiet);
+                                             options->quiet, std::move(on_switch));
     }
-    RunSummary summary = run_simulator(*options, signals);
+    RunSummary summary =
+        farm ? run_farm(*options, signals, *farm) : run_simulator(*options, signals);
     std::printf("%s\n", to_json(summary).c_str());
     return summary.ok() ? 0 : 1;
   } catch (const std::exception& e) {

@@ -7,15 +7,6 @@
 namespace farmgate::sim {
 namespace {
 
-// splitmix64: spreads a run seed into independent per-device seeds, so adding a device does not
-// change the readings of the others.
-std::uint64_t mix(std::uint64_t x) {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
-
 void append_fixed(std::string& out, double v, int decimals) {
   char buf[64];
   auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, decimals);
@@ -91,10 +82,35 @@ std::string telemetry_payload(const SoilSample& s, std::int64_t ts_ms) {
   return out;
 }
 
+std::string flow_payload(const FlowSample& flow, std::int64_t ts_ms) {
+  std::string out;
+  out.reserve(64);
+  out += "{\"rate\": ";
+  append_fixed(out, flow.rate_lpm, 1);
+  out += ", \"total\": ";
+  append_fixed(out, flow.total_litres, 1);
+  out += ", \"ts\": ";
+  append_int(out, ts_ms);
+  out += '}';
+  return out;
+}
+
+std::string tank_payload(double level_percent, std::int64_t ts_ms) {
+  std::string out;
+  out.reserve(48);
+  out += "{\"level\": ";
+  append_fixed(out, level_percent, 1);
+  out += ", \"ts\": ";
+  append_int(out, ts_ms);
+  out += '}';
+  return out;
+}
+
 MessageStream::MessageStream(StreamOptions options) : opt_(std::move(options)) {
+  if (opt_.sampler) return;
   models_.reserve(opt_.devices.size());
   for (std::size_t k = 0; k < opt_.devices.size(); ++k) {
-    models_.emplace_back(opt_.soil, mix(opt_.seed ^ mix(k)), opt_.start);
+    models_.emplace_back(opt_.soil, device_seed(opt_.seed, k), opt_.start);
   }
 }
 
@@ -105,14 +121,19 @@ Message MessageStream::next() {
     ++bad_;
     return bad(kind);
   }
-  std::size_t n = models_.size();
+  std::size_t n = opt_.devices.size();
   std::size_t k = good_ % n;
   std::int64_t j = static_cast<std::int64_t>(good_ / n);
   ++good_;
   std::int64_t ts = to_epoch_ms(opt_.start) + j * opt_.interval.count();
-  SoilSample s = models_[k].sample(from_epoch_ms(ts));
+  SoilSample s =
+      opt_.sampler ? opt_.sampler(k, from_epoch_ms(ts)) : models_[k].sample(from_epoch_ms(ts));
   return {MessageKind::good, telemetry_topic(opt_.devices[k]), telemetry_payload(s, ts), ts,
           static_cast<int>(k)};
+}
+
+Timestamp MessageStream::next_reading_time() const {
+  return opt_.start + static_cast<std::int64_t>(good_ / opt_.devices.size()) * opt_.interval;
 }
 
 Message MessageStream::bad(MessageKind kind) {

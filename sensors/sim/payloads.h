@@ -6,11 +6,13 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/time.h"
+#include "sensors/sim/farm_model.h"
 #include "sensors/sim/soil_model.h"
 
 namespace farmgate::sim {
@@ -50,6 +52,16 @@ std::string telemetry_topic(const SimDevice& device);
 // reports (0.1 %, 0.1 °C, 0.01 mS/cm).
 std::string telemetry_payload(const SoilSample& sample, std::int64_t ts_ms);
 
+// The farm's water system: one flow meter and one tank, devices of no zone, which publish under
+// the zone level "site": farm/site/flow-main/telemetry and farm/site/tank-main/telemetry.
+inline const SimDevice kFlowMeter{"flow-main", "site"};
+inline const SimDevice kTank{"tank-main", "site"};
+// {"rate": 19.8, "total": 1234.5, "ts": ...}: L/min and litres since the start (a counter that
+// never decreases), both to 0.1.
+std::string flow_payload(const FlowSample& flow, std::int64_t ts_ms);
+// {"level": 87.3, "ts": ...}: % of the tank's capacity, to 0.1.
+std::string tank_payload(double level_percent, std::int64_t ts_ms);
+
 struct Message {
   MessageKind kind = MessageKind::good;
   std::string topic;
@@ -67,6 +79,9 @@ struct StreamOptions {
   std::uint64_t bad_every = 0;  // every Nth message is bad; 0 = none
   std::uint64_t seed = 1;
   SoilParams soil;
+  // If set, good readings come from here (device index, time) instead of the stream's own soil
+  // models: the farm mode samples the FarmModel's zones.
+  std::function<SoilSample(std::size_t, Timestamp)> sampler;
 };
 
 // Good messages go round-robin over the devices: the g-th good message comes from device
@@ -79,6 +94,8 @@ class MessageStream {
   Message next();
 
   std::uint64_t produced() const { return produced_; }
+  // The time of the next good reading (bad messages in between carry about the same).
+  Timestamp next_reading_time() const;
 
  private:
   Message bad(MessageKind kind);

@@ -109,3 +109,34 @@ TEST(PayloadsTest, BadPayloadsAreBadInTheirOwnWay) {
 
 }  // namespace
 }  // namespace farmgate::sim
+
+namespace farmgate::sim {
+namespace {
+
+TEST(PayloadsTest, FlowMeterAndTankPublishUnderTheSite) {
+  EXPECT_EQ(telemetry_topic(kFlowMeter), "farm/site/flow-main/telemetry");
+  EXPECT_EQ(telemetry_topic(kTank), "farm/site/tank-main/telemetry");
+  EXPECT_EQ(flow_payload({19.84, 1234.56}, 1767225600000),
+            R"({"rate": 19.8, "total": 1234.6, "ts": 1767225600000})");
+  EXPECT_EQ(tank_payload(87.25, 1767225600000), R"({"level": 87.2, "ts": 1767225600000})");
+}
+
+TEST(PayloadsTest, ASamplerReplacesTheStreamsOwnSoil) {
+  StreamOptions o;
+  o.start = from_epoch_ms(1767225600000);
+  std::vector<std::pair<std::size_t, std::int64_t>> asked;
+  o.sampler = [&](std::size_t k, Timestamp t) {
+    asked.emplace_back(k, to_epoch_ms(t));
+    return SoilSample{50.0 + static_cast<double>(k), 25, 1};
+  };
+  MessageStream s(o);
+  EXPECT_EQ(s.next_reading_time(), o.start);
+  EXPECT_NE(s.next().payload.find("\"moisture\": 50.0"), std::string::npos);
+  EXPECT_NE(s.next().payload.find("\"moisture\": 51.0"), std::string::npos);
+  EXPECT_EQ(s.next_reading_time(), o.start + o.interval);
+  EXPECT_EQ(asked, (std::vector<std::pair<std::size_t, std::int64_t>>{{0, 1767225600000},
+                                                                      {1, 1767225600000}}));
+}
+
+}  // namespace
+}  // namespace farmgate::sim

@@ -9,8 +9,8 @@
 namespace farmgate::sim {
 
 RelayPlayer::RelayPlayer(const std::string& url, const std::string& client_id,
-                         std::vector<std::string> relay_ids, bool quiet)
-    : ids_(std::move(relay_ids)), quiet_(quiet) {
+                         std::vector<std::string> relay_ids, bool quiet, OnSwitch on_switch)
+    : ids_(std::move(relay_ids)), quiet_(quiet), on_switch_(std::move(on_switch)) {
   client_ = std::make_unique<mqtt::async_client>(url, client_id + "-relays",
                                                  mqtt::create_options(MQTTVERSION_3_1_1), nullptr);
   client_->set_message_callback([this](mqtt::const_message_ptr m) {
@@ -25,7 +25,7 @@ RelayPlayer::RelayPlayer(const std::string& url, const std::string& client_id,
     std::string state = m->get_payload_str();
     if (state != "ON" && state != "OFF") return;
     std::lock_guard lock(mu_);
-    answers_.emplace_back("stat/" + id + "/POWER", std::move(state));
+    answers_.emplace_back(id, std::move(state));
     wake_.notify_one();
   });
   auto opts = mqtt::connect_options_builder()
@@ -61,12 +61,16 @@ void RelayPlayer::run() {
   for (;;) {
     wake_.wait(lock, [&] { return stopping_ || !answers_.empty(); });
     if (stopping_) return;
-    auto [topic, payload] = std::move(answers_.front());
+    auto [id, payload] = std::move(answers_.front());
     answers_.pop_front();
     lock.unlock();
+    // The relay switches before it says so, as a real one does.
+    if (on_switch_) on_switch_(id, payload == "ON");
+    const std::string topic = "stat/" + id + "/POWER";
     try {
       client_->publish(topic, payload, 1, false);
-      if (!quiet_) std::fprintf(stderr, "farmgate-sim: relay %s %s\n", topic.c_str(), payload.c_str());
+      if (!quiet_)
+        std::fprintf(stderr, "farmgate-sim: relay %s %s\n", topic.c_str(), payload.c_str());
     } catch (const mqtt::exception&) {
       // Not connected just now: farmgate times out, raises its alarm and retries, as with a
       // real relay that missed a command.

@@ -1,5 +1,6 @@
 #include "sensors/sim/sim_options.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <string_view>
@@ -7,6 +8,9 @@
 
 namespace farmgate::sim {
 namespace {
+
+// soil-z1 and soil-z2 (payloads.h), the soil probes of farm mode.
+constexpr std::size_t kReferenceDeviceCount = 2;
 
 template <class T>
 bool parse_number(std::string_view s, T& out) {
@@ -38,6 +42,11 @@ double SimOptions::effective_rate(std::size_t device_count) const {
          static_cast<double>(interval.count());
 }
 
+double SimOptions::sim_speed(std::size_t device_count) const {
+  if (speed) return *speed;
+  return rate * static_cast<double>(interval.count()) / 1000.0 / static_cast<double>(device_count);
+}
+
 std::string usage() {
   return R"(usage: farmgate-sim [options]
 Publishes simulated soil telemetry on farm/<zone>/<device>/telemetry and, on exit, prints one JSON
@@ -58,9 +67,27 @@ line: {"published": N, "good": G, "bad": {...}, "first_ts": ..., "last_ts": ...}
                         stall (no delivery confirmed) tolerated before giving up (default 60)
   --connect-timeout-s S how long to keep trying the first connection (default 30)
   --max-inflight N      unacknowledged QoS 1 messages at once (default 500)
-  --relays ID,ID        play these MQTT relays: answer cmnd/<id>/POWER on stat/<id>/POWER
+  --relays ID,ID        play these MQTT relays: answer cmnd/<id>/POWER on stat/<id>/POWER.
+                        Without --devices this is farm mode: the pump and valves water the soil,
+                        and a flow meter (farm/site/flow-main/telemetry) and a tank
+                        (farm/site/tank-main/telemetry) report too; needs a paced run
   --quiet               no progress on stderr
   --help
+Farm mode:
+  --pump-relay ID       the pump's relay id (default pump)
+  --valve-relays Z=ID,..  the valve relay of zone z1/z2 (default valve-z1, valve-z2)
+  --flow-lpm X          what the pump delivers, split across open valves (default 20)
+  --tank-litres X       tank capacity (default 2000)
+  --tank-start-percent X  tank level at start (default 90)
+  --tank-refill-lpm X   how fast the tank refills (default 2)
+  --zone-area-m2 X      wetted area of a zone (default 12)
+  --root-depth-m X      root depth of a zone (default 0.2); 12 m2 x 0.2 m: 24 L per moisture %
+  --report-interval-ms MS  simulated time between flow and tank reports (default 10000); they
+                        also report at once when the pump switches
+  --fault NAME[:VALVE]@SECONDS  from that many simulated seconds after start: dry_well (pump
+                        on, no flow), stuck_valve (the valve, default the first zone's, reports
+                        ON but passes no water), leak (flow while all is off), burst (flow far
+                        above normal); repeatable
 )";
 }
 
@@ -92,6 +119,13 @@ Result<SimOptions> parse_options(const std::vector<std::string>& args) {
       return bad(name + " needs a value");
     }
     auto invalid = [&] { return bad("invalid value for " + name + ": '" + v + "'"); };
+
+    auto positive = [&](double& out) {
+      double x = 0;
+      if (!parse_number(v, x) || !std::isfinite(x) || x <= 0) return false;
+      out = x;
+      return true;
+    };
 
     if (name == "--relays") {
       o.relays.clear();
@@ -147,11 +181,76 @@ Result<SimOptions> parse_options(const std::vector<std::string>& args) {
       if (!parse_number(v, o.max_inflight) || o.max_inflight < 1 || o.max_inflight > 65535) {
         return invalid();
       }
+    } else if (name == "--pump-relay") {
+      if (v.empty() || v.find_first_of("/+#") != std::string::npos) return invalid();
+      o.farm.pump_id = v;
+    } else if (name == "--valve-relays") {
+      for (const auto& pair : split_commas(v)) {
+        const auto eq = pair.find('=');
+        if (eq == std::string::npos || eq + 1 == pair.size()) return invalid();
+        const std::string zone = pair.substr(0, eq);
+        auto it = std::find_if(o.farm.zones.begin(), o.farm.zones.end(),
+                               [&](const FarmZone& z) { return z.zone == zone; });
+        if (it == o.farm.zones.end()) return bad("--valve-relays: no zone " + zone);
+        it->valve_id = pair.substr(eq + 1);
+      }
+    } else if (name == "--flow-lpm") {
+      if (!positive(o.farm.flow_lpm)) return invalid();
+    } else if (name == "--tank-litres") {
+      if (!positive(o.farm.tank_litres)) return invalid();
+    } else if (name == "--tank-start-percent") {
+      double x = 0;
+      if (!parse_number(v, x) || !(x >= 0 && x <= 100)) return invalid();
+      o.farm.tank_start_percent = x;
+    } else if (name == "--tank-refill-lpm") {
+      double x = 0;
+      if (!parse_number(v, x) || !std::isfinite(x) || x < 0) return invalid();
+      o.farm.tank_refill_lpm = x;
+    } else if (name == "--zone-area-m2") {
+      if (!positive(o.farm.zone_area_m2)) return invalid();
+    } else if (name == "--root-depth-m") {
+      if (!positive(o.farm.root_depth_m)) return invalid();
+    } else if (name == "--report-interval-ms") {
+      std::int64_t ms = 0;
+      if (!parse_number(v, ms) || ms < 1) return invalid();
+      o.report_interval = Millis{ms};
+    } else if (name == "--fault") {
+      // NAME[:VALVE]@SECONDS
+      const auto at = v.rfind('@');
+      if (at == std::string::npos) return invalid();
+      std::string what = v.substr(0, at);
+      ScheduledFault f;
+      if (const auto colon = what.find(':'); colon != std::string::npos) {
+        f.valve = what.substr(colon + 1);
+        what.resize(colon);
+        if (f.valve.empty()) return invalid();
+      }
+      const auto kind = fault_from_name(what);
+      double seconds = 0;
+      if (!kind || !parse_number(std::string_view(v).substr(at + 1), seconds) ||
+          !std::isfinite(seconds) || seconds < 0) {
+        return invalid();
+      }
+      if (!f.valve.empty() && *kind != FaultKind::stuck_valve) return invalid();
+      f.kind = *kind;
+      f.after = Millis{static_cast<std::int64_t>(std::llround(seconds * 1000))};
+      o.farm.faults.push_back(std::move(f));
     } else {
       return bad("unknown option " + name);
     }
   }
   if (rate_given && o.speed) return bad("--rate and --speed exclude each other");
+  for (const auto& f : o.farm.faults) {
+    if (f.valve.empty()) continue;
+    if (std::none_of(o.farm.zones.begin(), o.farm.zones.end(),
+                     [&](const FarmZone& z) { return z.valve_id == f.valve; })) {
+      return bad("--fault stuck_valve: " + f.valve + " is not a valve relay");
+    }
+  }
+  // Relays switch in wall time; an unpaced run has no simulated time they could happen at.
+  if (o.farm_mode() && o.sim_speed(kReferenceDeviceCount) <= 0) {
+    return bad("--relays without --devices needs a paced run (--rate > 0 or --speed)");
+  }
   return o;
 }
 

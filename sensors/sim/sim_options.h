@@ -9,6 +9,7 @@
 
 #include "core/result.h"
 #include "core/time.h"
+#include "sensors/sim/farm_model.h"
 
 namespace farmgate::sim {
 
@@ -34,7 +35,17 @@ struct SimOptions {
   int max_inflight = 500;
   // Relay ids whose cmnd/<id>/POWER the simulator answers on stat/<id>/POWER (--relays a,b).
   std::vector<std::string> relays;
+  // The farm behind the relays (see farm_model.h): --pump-relay, --valve-relays, --flow-lpm,
+  // --tank-litres, --fault and friends. Used in farm mode only.
+  FarmParams farm;
+  Millis report_interval{10'000};  // flow meter and tank, in simulated time
   bool help = false;
+
+  // Relays played for the reference devices: the relays drive the FarmModel, whose flow meter
+  // and tank are published too. Load mode plays the relays but keeps its soil-only stream.
+  bool farm_mode() const { return !relays.empty() && devices == 0; }
+  // Simulated seconds per wall second: --speed, or what --rate makes of the reading interval.
+  double sim_speed(std::size_t device_count) const;
 
   // Messages per second the run aims at: --rate, or with --speed the rate at which every device
   // reports once per interval of simulated time. 0 = unpaced.

@@ -101,3 +101,105 @@ TEST(SimOptionsTest, RelaysAreACommaSeparatedList) {
 
 }  // namespace
 }  // namespace farmgate::sim
+
+namespace farmgate::sim {
+namespace {
+
+TEST(SimOptionsTest, RelaysWithoutDevicesAreFarmMode) {
+  auto farm = parse_options({"--relays", "pump,valve-z1,valve-z2", "--speed", "1"});
+  ASSERT_TRUE(farm.ok());
+  EXPECT_TRUE(farm->farm_mode());
+  EXPECT_DOUBLE_EQ(farm->sim_speed(2), 1.0);
+  auto load = parse_options({"--relays", "pump", "--devices", "10", "--rate", "0"});
+  ASSERT_TRUE(load.ok());
+  EXPECT_FALSE(load->farm_mode());
+  EXPECT_FALSE(parse_options({}).value().farm_mode());
+  // --rate 0.2 with two devices reporting every simulated minute: 6 simulated s per wall s.
+  auto paced = parse_options({"--relays", "pump", "--rate", "0.2"});
+  ASSERT_TRUE(paced.ok());
+  EXPECT_DOUBLE_EQ(paced->sim_speed(2), 6.0);
+  // An unpaced run has no simulated time a relay could switch at.
+  EXPECT_FALSE(parse_options({"--relays", "pump", "--rate", "0"}).ok());
+}
+
+TEST(SimOptionsTest, FarmDefaults) {
+  auto o = parse_options({});
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(o->farm.pump_id, "pump");
+  EXPECT_EQ(o->farm.zones, (std::vector<FarmZone>{{"z1", "valve-z1"}, {"z2", "valve-z2"}}));
+  EXPECT_EQ(o->farm.flow_lpm, 20);
+  EXPECT_EQ(o->farm.tank_litres, 2000);
+  EXPECT_EQ(o->report_interval, Millis{10'000});
+  EXPECT_TRUE(o->farm.faults.empty());
+}
+
+TEST(SimOptionsTest, ParsesTheFarmOptions) {
+  auto o = parse_options({"--relays=p,a,b",
+                          "--speed",
+                          "10",
+                          "--pump-relay",
+                          "p",
+                          "--valve-relays",
+                          "z1=a,z2=b",
+                          "--flow-lpm",
+                          "30",
+                          "--tank-litres",
+                          "500",
+                          "--tank-start-percent",
+                          "50",
+                          "--tank-refill-lpm",
+                          "0",
+                          "--zone-area-m2",
+                          "20",
+                          "--root-depth-m",
+                          "0.3",
+                          "--report-interval-ms",
+                          "2000",
+                          "--fault",
+                          "dry_well@600",
+                          "--fault",
+                          "stuck_valve:b@30.5",
+                          "--fault=leak@0"});
+  ASSERT_TRUE(o.ok()) << o.error().message;
+  EXPECT_EQ(o->farm.pump_id, "p");
+  EXPECT_EQ(o->farm.zones, (std::vector<FarmZone>{{"z1", "a"}, {"z2", "b"}}));
+  EXPECT_EQ(o->farm.flow_lpm, 30);
+  EXPECT_EQ(o->farm.tank_litres, 500);
+  EXPECT_EQ(o->farm.tank_start_percent, 50);
+  EXPECT_EQ(o->farm.tank_refill_lpm, 0);
+  EXPECT_EQ(o->farm.zone_area_m2, 20);
+  EXPECT_EQ(o->farm.root_depth_m, 0.3);
+  EXPECT_EQ(o->report_interval, Millis{2000});
+  EXPECT_EQ(o->farm.faults,
+            (std::vector<ScheduledFault>{{FaultKind::dry_well, Millis{600'000}, ""},
+                                         {FaultKind::stuck_valve, Millis{30'500}, "b"},
+                                         {FaultKind::leak, Millis{0}, ""}}));
+}
+
+TEST(SimOptionsTest, RefusesBadFarmOptions) {
+  for (auto args : std::vector<std::vector<std::string>>{{"--fault", "flood@10"},
+                                                         {"--fault", "leak"},
+                                                         {"--fault", "leak@-1"},
+                                                         {"--fault", "leak@soon"},
+                                                         {"--fault", "leak:valve-z1@10"},
+                                                         {"--fault", "stuck_valve:valve-z9@10"},
+                                                         {"--fault", "stuck_valve:@10"},
+                                                         {"--valve-relays", "z3=v"},
+                                                         {"--valve-relays", "z1"},
+                                                         {"--pump-relay", ""},
+                                                         {"--flow-lpm", "0"},
+                                                         {"--tank-litres", "-5"},
+                                                         {"--tank-start-percent", "101"},
+                                                         {"--tank-refill-lpm", "-1"},
+                                                         {"--zone-area-m2", "nan"},
+                                                         {"--report-interval-ms", "0"}}) {
+    auto o = parse_options(args);
+    ASSERT_FALSE(o.ok()) << args[0] << " " << args[1];
+    EXPECT_EQ(o.error().code, "usage");
+  }
+  // A stuck valve named before --valve-relays renames it is still found.
+  EXPECT_TRUE(parse_options({"--fault", "stuck_valve:v1@5", "--valve-relays", "z1=v1"}).ok());
+}
+
+}  // namespace
+}  // namespace farmgate::sim

@@ -247,7 +247,8 @@ class Link {
     ++summary_.published;
     if (f.kind == MessageKind::good) {
       ++summary_.good;
-      if (!summary_.first_ts) summary_.first_ts = f.ts_ms;
+      // Farm mode sends soil readings and flow reports out of time order.
+      summary_.first_ts = std::min(summary_.first_ts.value_or(f.ts_ms), f.ts_ms);
       summary_.last_ts = std::max(summary_.last_ts.value_or(f.ts_ms), f.ts_ms);
     } else {
       ++summary_.bad[bad_index(f.kind)];
@@ -273,6 +274,10 @@ StreamOptions stream_options(const SimOptions& o) {
   s.bad_every = o.bad_every;
   s.seed = o.seed;
   return s;
+}
+
+Message farm_message(const SimDevice& device, std::string payload, Timestamp at) {
+  return {MessageKind::good, telemetry_topic(device), std::move(payload), to_epoch_ms(at), -1};
 }
 
 }  // namespace
@@ -332,6 +337,76 @@ RunSummary run_simulator(const SimOptions& o, StopSignals& signals) {
     summary.undelivered += *o.count - sent;  // refused by the client, or given up after a stall
   }
   // After a stall the broker has had a whole drain timeout already.
+  link.drain(link.stalled() ? steady_clock::now() : steady_clock::now() + o.drain_timeout, signals);
+  return summary;
+}
+
+std::unique_ptr<FarmLink> make_farm(const SimOptions& o) {
+  SimClock c;
+  c.start = o.start_ts ? from_epoch_ms(*o.start_ts)
+                       : std::chrono::time_point_cast<Millis>(std::chrono::system_clock::now());
+  c.base = steady_clock::now();
+  c.speed = o.sim_speed(reference_devices().size());
+  return std::make_unique<FarmLink>(FarmModel(o.farm, o.seed, c.start), c);
+}
+
+RunSummary run_farm(const SimOptions& o, StopSignals& signals, FarmLink& farm) {
+  RunSummary summary;
+  StreamOptions so = stream_options(o);
+  so.start = farm.clock().start;
+  so.sampler = [&farm](std::size_t zone, Timestamp t) { return farm.sample_soil(zone, t); };
+  MessageStream stream(std::move(so));
+  Link link(o, summary);
+  if (!link.connect(signals)) return summary;
+  summary.connected = true;
+  farm.start_clock();
+  const SimClock clock = farm.clock();
+  char speed[32];
+  std::snprintf(speed, sizeof speed, "%g", clock.speed);
+  note(o, std::string("farm mode: simulated time runs ") + speed + "x wall time");
+  auto played = [&](const std::string& id) {
+    return std::find(o.relays.begin(), o.relays.end(), id) != o.relays.end();
+  };
+  if (!played(o.farm.pump_id)) note(o, "the pump relay " + o.farm.pump_id + " is not played");
+  for (const auto& z : o.farm.zones) {
+    if (!played(z.valve_id)) note(o, "the valve relay " + z.valve_id + " is not played");
+  }
+
+  std::uint64_t sent = 0;
+  auto room = [&] { return !o.count || sent < *o.count; };
+  auto send = [&](const Message& m) {
+    if (!room()) return true;
+    if (!link.publish(m, signals)) return false;
+    ++sent;
+    return true;
+  };
+  Timestamp next_report = clock.start;
+  auto next_note = steady_clock::now() + 5s;
+  while (room() && signals.received() == 0) {
+    const Timestamp now = clock.at(steady_clock::now());
+    const bool pump_changed = farm.take_pump_change();
+    if (pump_changed || now >= next_report) {
+      const FarmReport r = farm.report();
+      if (!send(farm_message(kFlowMeter, flow_payload(r.flow, to_epoch_ms(r.at)), r.at)) ||
+          !send(farm_message(kTank, tank_payload(r.tank_percent, to_epoch_ms(r.at)), r.at))) {
+        break;
+      }
+      if (pump_changed) note(o, std::string("pump ") + (r.pump_on ? "on" : "off"));
+      // Missed periods (a stall) are not caught up: one report says all there is to say.
+      while (next_report <= now) next_report += o.report_interval;
+    }
+    bool ok = true;
+    while (ok && room() && stream.next_reading_time() <= now) ok = send(stream.next());
+    if (!ok) break;
+    if (steady_clock::now() >= next_note) {
+      note(o, "sent " + std::to_string(sent) + ", confirmed " + std::to_string(summary.published));
+      next_note = steady_clock::now() + 5s;
+    }
+    if (!room()) break;
+    const Timestamp due = std::min(stream.next_reading_time(), next_report);
+    if (signals.wait_until(clock.wall(due), farm.wake_fd())) break;
+  }
+  if (o.count && sent < *o.count && signals.received() == 0) summary.undelivered += *o.count - sent;
   link.drain(link.stalled() ? steady_clock::now() : steady_clock::now() + o.drain_timeout, signals);
   return summary;
 }

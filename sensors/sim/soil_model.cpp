@@ -35,6 +35,16 @@ double diurnal_temperature(const SoilParams& p, double hour) {
   return mid + amp * std::cos(2 * std::numbers::pi * (hour - 14.0) / 24.0);
 }
 
+std::uint64_t device_seed(std::uint64_t run_seed, std::uint64_t index) {
+  auto mix = [](std::uint64_t x) {
+    x += 0x9E3779B97F4A7C15ull;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    return x ^ (x >> 31);
+  };
+  return mix(run_seed ^ mix(index));
+}
+
 double Gaussian::uniform() {
   // The top 53 bits make an exactly representable double in [0, 1).
   return static_cast<double>(engine_() >> 11) * 0x1.0p-53;
@@ -73,7 +83,8 @@ void SoilModel::advance(Timestamp t) {
     double dt_h = static_cast<double>(step) / kMsPerHour;
     double hour = local_hour(from_epoch_ms(from + step / 2), p_.utc_offset_hours);
     moisture_ -= drying_rate(p_, hour) * dt_h;
-    if (moisture_ < p_.refill_below) moisture_ = p_.refill_to;
+    if (p_.hand_refill && moisture_ < p_.refill_below) moisture_ = p_.refill_to;
+    moisture_ = std::max(moisture_, 0.0);
     ec_ += p_.ec_reversion_per_h * (p_.ec_mean - ec_) * dt_h +
            p_.ec_drift_per_sqrt_h * std::sqrt(dt_h) * rng_.normal(0, 1);
     ec_ = std::clamp(ec_, 0.1, 3.0);

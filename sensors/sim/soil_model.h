@@ -1,8 +1,9 @@
 // SoilModel: a believable soil probe for the farm simulator. It turns simulated time into
 // moisture (volumetric %), soil temperature (°C) and EC (mS/cm) readings: moisture dries faster
-// around local noon and is topped up when it gets very dry, temperature follows a diurnal sine,
-// EC drifts slowly, and every value carries a little gaussian noise. Everything comes from a seeded
-// generator, so the same seed and the same times give the same readings on every machine.
+// around local noon and is topped up when it gets very dry (unless hand_refill is off: then only
+// water() wets it), temperature follows a diurnal sine, EC drifts slowly, and every value carries
+// a little gaussian noise. Everything comes from a seeded generator, so the same seed and the same
+// times give the same readings on every machine.
 // Pure: no clock, no I/O. One instance per device; not thread-safe (one thread drives it).
 #pragma once
 
@@ -30,6 +31,8 @@ struct SoilParams {
   double noise_moisture = 0.15;       // standard deviations of the measurement noise
   double noise_temp = 0.1;
   double noise_ec = 0.01;
+  // Off when the simulated pump and valves water the farm: the loop must be farmgate's to close.
+  bool hand_refill = true;
 };
 
 struct SoilSample {
@@ -44,6 +47,10 @@ double local_hour(Timestamp t, int offset_hours);
 double drying_rate(const SoilParams& p, double hour);
 // Noise-free soil temperature at a local hour.
 double diurnal_temperature(const SoilParams& p, double hour);
+
+// Spreads a run seed into independent per-device seeds (splitmix64), so adding a device does not
+// change the readings of the others.
+std::uint64_t device_seed(std::uint64_t run_seed, std::uint64_t index);
 
 // A gaussian source built only on std::mt19937_64, whose output the standard fixes; the standard
 // distributions are implementation-defined and would give other numbers with another library.
@@ -68,6 +75,9 @@ class SoilModel {
   // one does not rewind the soil; it only samples it.
   SoilSample sample(Timestamp t);
 
+  // Advances the soil to `t` without taking a reading. Never rewinds.
+  void advance(Timestamp t);
+
   // Adds water, e.g. when a valve of the zone opens; capped at saturation.
   void water(double percent);
 
@@ -75,8 +85,6 @@ class SoilModel {
   double true_ec() const { return ec_; }
 
  private:
-  void advance(Timestamp t);
-
   SoilParams p_;
   Gaussian rng_;
   Timestamp now_;

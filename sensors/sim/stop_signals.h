@@ -19,6 +19,8 @@ class StopSignals {
 
   // Sleeps until `deadline` unless a stop signal comes first; true if one came during the wait.
   bool wait_until(std::chrono::steady_clock::time_point deadline);
+  // The same, but also returns (false) as soon as `wake_fd` is readable; the caller drains it.
+  bool wait_until(std::chrono::steady_clock::time_point deadline, int wake_fd);
   // Collects a pending stop signal without waiting; true if one has come so far.
   bool pending();
   // How many stop signals have come; a second one means "stop now, do not drain".
@@ -27,6 +29,7 @@ class StopSignals {
  private:
   sigset_t set_{};
   sigset_t old_{};
+  int signal_fd_ = -1;  // readable while a stop signal is pending; for the wait with a wake fd
   int received_ = 0;
 };
 
