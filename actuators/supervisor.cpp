@@ -1,8 +1,12 @@
 #include "actuators/supervisor.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
+
 #include <stdexcept>
 #include <utility>
+#include "actuators/flow_watch.h"
 
 namespace farmgate::actuators {
 namespace {
@@ -22,6 +26,12 @@ std::string floor_seconds(Millis d) {
 
 Millis since(SteadyTime now, SteadyTime then) {
   return std::chrono::duration_cast<Millis>(now - then);
+}
+
+std::string format_lpm(double lpm) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f L/min", lpm);
+  return buf;
 }
 
 }  // namespace
@@ -68,7 +78,12 @@ struct Supervisor::LineState {
   config::Line cfg;
   Act* pump = nullptr;
   std::vector<Act*> valves;
-  SteadyTime pump_lease_end{};  // while the pump is commanded on: when its lease ends
+  SteadyTime pump_lease_end{};    // while the pump is commanded on: when its lease ends
+  std::optional<FlowWatch> flow;  // with a flow meter
+  Scheduler::TimerId flow_timer = 0;
+  // After no_flow or burst: no run starts before this; and why.
+  SteadyTime locked_until{};
+  std::string lock_reason;
 };
 
 struct Supervisor::Run {
@@ -79,6 +94,7 @@ struct Supervisor::Run {
   SteadyTime pump_start_at{};
   SteadyTime pump_stop_at{};
   bool ending = false;
+  double litres_at_start = 0;
 };
 
 Supervisor::Supervisor(const std::vector<config::Actuator>& actuators,
@@ -90,6 +106,7 @@ Supervisor::Supervisor(const std::vector<config::Actuator>& actuators,
   for (const auto& l : lines) {
     lines_.push_back(std::make_unique<LineState>());
     lines_.back()->cfg = l;
+    if (!l.flow.meter.empty()) lines_.back()->flow.emplace(l.flow);
   }
   for (const auto& c : actuators) {
     auto a = std::make_unique<Act>();
@@ -149,6 +166,10 @@ void Supervisor::stop() {
   stopped_ = true;
   scheduler_.cancel(wake_timer_);
   wake_timer_ = 0;
+  for (auto& l : lines_) {
+    scheduler_.cancel(l->flow_timer);
+    l->flow_timer = 0;
+  }
   for (auto& a : acts_) {
     scheduler_.cancel(a->hard_timer);
     scheduler_.cancel(a->retry_timer);
@@ -191,6 +212,10 @@ void Supervisor::command(Act& a, bool on, Millis lease) {
   } else {
     a.off_since = now;
     a.must_close = false;
+    if (a.cfg.type == ActuatorType::pump) {
+      scheduler_.cancel(a.line->flow_timer);
+      a.line->flow_timer = 0;
+    }
   }
   a.driver->set(on, on ? std::min(lease, a.cfg.max_runtime) : Millis{0});
   observer_.actuator_changed(snapshot(a));
@@ -236,6 +261,10 @@ void Supervisor::on_report(Act& a, const DriverReport& rep) {
       if (!a.pending || rep.on != a.commanded) return;  // superseded by a later command
       a.pending = false;
       a.reported = rep.on;
+      if (rep.on && a.cfg.type == ActuatorType::pump && a.line->flow) {
+        a.line->flow->pump_started(now);
+        arm_flow_check(*a.line);
+      }
       if (!rep.on) {
         a.off_since = now;
         if (a.faulted) {
@@ -346,6 +375,11 @@ Result<RunGrant> Supervisor::irrigate(const std::string& zone, Millis duration, 
   if (v->commanded || v->pending) {
     return make_error("busy", "busy: " + v->cfg.id + " is still closing");
   }
+  if (const SteadyTime now = scheduler_.now(); now < l.locked_until) {
+    return make_error(l.lock_reason, l.lock_reason + ": line " + l.cfg.id + " is locked for " +
+                                         seconds(since(l.locked_until, now)) +
+                                         " after a flow alarm; check the well and the pipes");
+  }
   if (p.pending && !p.commanded) {
     return make_error("busy", "busy: " + p.cfg.id + " on line " + l.cfg.id + " is stopping");
   }
@@ -402,6 +436,7 @@ Result<RunGrant> Supervisor::irrigate(const std::string& zone, Millis duration, 
   rec.who = who;
   rec.requested = duration;
   rec.granted = granted;
+  if (l.flow) run->litres_at_start = l.flow->litres();
   runs_.push_back(std::move(run));
   const RunGrant grant{rec.id, granted};
   observer_.run_started(rec);
@@ -436,10 +471,7 @@ void Supervisor::safe_state(const std::string& reason) {
     for (Act* v : l->valves) command(*v, false);
   }
   const Timestamp end = clock_.now();
-  for (auto& r : runs_) {
-    r->record.end = end;
-    observer_.run_finished(r->record);
-  }
+  for (auto& r : runs_) finish_run(*r, end);
   runs_.clear();
   reconcile();
 }
@@ -454,8 +486,7 @@ void Supervisor::reconcile() {
   for (auto it = runs_.begin(); it != runs_.end();) {
     Run& r = **it;
     if (r.ending && !r.valve->commanded && !r.valve->pending) {
-      r.record.end = end;
-      observer_.run_finished(r.record);
+      finish_run(r, end);
       it = runs_.erase(it);
     } else {
       ++it;
@@ -537,6 +568,76 @@ void Supervisor::reconcile(LineState& l, std::optional<SteadyTime>& wake) {
     }
     // Otherwise the pump may still run: the valve stays open until the pump confirms OFF, and
     // at the latest until its own max_runtime timer closes it.
+  }
+  if (l.flow) {
+    bool busy = p.commanded || p.pending;
+    for (Act* v : l.valves) busy = busy || v->commanded || v->pending;
+    if (busy)
+      l.flow->line_busy();
+    else
+      l.flow->line_idle(now);
+  }
+}
+
+void Supervisor::finish_run(Run& r, Timestamp end) {
+  r.record.end = end;
+  if (r.line->flow) r.record.volume_l = std::max(r.line->flow->litres() - r.litres_at_start, 0.0);
+  observer_.run_finished(r.record);
+}
+
+void Supervisor::arm_flow_check(LineState& l) {
+  scheduler_.cancel(l.flow_timer);
+  const SteadyTime due = l.flow->last_flow() + l.flow->config().verify_after;
+  l.flow_timer = scheduler_.after(std::max(since(due, scheduler_.now()), Millis{0}), [this, &l] {
+    l.flow_timer = 0;
+    Act& p = *l.pump;
+    if (!p.commanded || p.pending || stopped_) return;
+    const config::FlowCheck& f = l.flow->config();
+    if (since(scheduler_.now(), l.flow->last_flow()) < f.verify_after) return arm_flow_check(l);
+    const std::string what = l.flow->heard_since_start()
+                                 ? "less than " + format_lpm(f.min_lpm) + " (last " +
+                                       format_lpm(l.flow->last_lpm()) + ")"
+                                 : "no reading from flow meter " + f.meter;
+    flow_fault(l, "no_flow",
+               "no_flow: " + p.cfg.id + " ran " + seconds(f.verify_after) + " on line " + l.cfg.id +
+                   " with " + what + " (dry well, closed or stuck valve, broken pipe?); stopped");
+  });
+}
+
+void Supervisor::flow_fault(LineState& l, const std::string& code, const std::string& message) {
+  raise(Severity::alarm, code, message);
+  l.locked_until = scheduler_.now() + l.flow->config().lockout;
+  l.lock_reason = code;
+  end_runs_on(l, code, message);
+  reconcile();
+}
+
+void Supervisor::on_reading(const Reading& r) {
+  if (stopped_) return;
+  for (auto& l : lines_) {
+    if (!l->flow || l->flow->config().meter != r.device || !std::isfinite(r.value)) continue;
+    const config::FlowCheck& f = l->flow->config();
+    if (r.metric == f.total) l->flow->total(r.value);
+    if (r.metric != f.rate) continue;
+    const bool pumping = l->pump->commanded && !l->pump->pending;
+    switch (l->flow->rate(r.value, scheduler_.now(), pumping)) {
+      case FlowWatch::Verdict::ok:
+        break;
+      case FlowWatch::Verdict::burst:
+        flow_fault(*l, "burst",
+                   "burst: " + format_lpm(r.value) + " on line " + l->cfg.id + ", more than " +
+                       format_lpm(f.max_lpm) + " (burst pipe or open end?); stopped");
+        break;
+      case FlowWatch::Verdict::leak:
+        raise(Severity::alarm, "leak",
+              "leak: " + format_lpm(r.value) + " through " + f.meter + " on line " + l->cfg.id +
+                  " with every pump and valve off for " + seconds(f.leak_after) +
+                  " (valve stuck open, leaking pipe?)");
+        break;
+      case FlowWatch::Verdict::leak_cleared:
+        raise(Severity::info, "leak_cleared", "flow on line " + l->cfg.id + " stopped");
+        break;
+    }
   }
 }
 

@@ -9,12 +9,17 @@
 //   - min_off between a pump's runs, max_open_valves per line, one run per zone;
 //   - an OFF is never delayed; a relay that does not confirm is faulted: alarm, OFF retried with
 //     backoff, no ON until it confirms an OFF;
-//   - safe_state() commands every actuator OFF at once, pumps first.
+//   - safe_state() commands every actuator OFF at once, pumps first;
+//   - on a line with a flow meter (config::FlowCheck): no flow for verify_after while the pump
+//     runs, or more than max_lpm, stops the line's runs with an alarm (no_flow, burst) and locks
+//     the line for `lockout`; flow while everything is off raises a leak alarm; every run gets
+//     the volume the meter counted during it.
 //
 // Thread contract: everything on the owner thread (the Scheduler's, the gateway's io_context).
 // Drivers, observer and event sink are called from that thread.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -28,6 +33,7 @@
 #include "config/config.h"
 #include "core/clock.h"
 #include "core/event.h"
+#include "core/reading.h"
 #include "core/result.h"
 
 namespace farmgate::actuators {
@@ -48,9 +54,13 @@ struct RunRecord {
   std::string who;
   Millis requested{0};
   Millis granted{0};  // the requested time cut to what max_runtime allows
-  // "running", then one of: completed, stopped, max_runtime, failed, device_off, safe_state.
+  // "running", then one of: completed, stopped, max_runtime, failed, device_off, safe_state,
+  // no_flow, burst.
   std::string outcome = "running";
   std::string detail;  // for a person: who stopped it and why, which relay failed
+  // Litres the line's flow meter counted from the valve's ON to the end; unset without a meter.
+  // When several zones of a line run at once, each run counts the whole line's flow.
+  std::optional<double> volume_l;
 };
 
 struct RunGrant {
@@ -114,6 +124,8 @@ class Supervisor {
                          const std::string& who);
   // Ends every run in the normal order (pumps first, valves after their delay).
   void stop_all(const std::string& reason);
+  // Any reading; those of a line's flow meter drive the flow checks and run volumes.
+  void on_reading(const Reading& r);
   // Every actuator OFF now, pumps first; runs end with outcome safe_state.
   void safe_state(const std::string& reason);
 
@@ -121,6 +133,9 @@ class Supervisor {
   std::vector<ZoneState> zones() const;
   // No run, nothing commanded on, no command waiting for its confirmation.
   bool quiescent() const;
+  // The first run id this supervisor hands out (default 1); set before the first irrigate(), so
+  // that ids keep counting across restarts of the gateway.
+  void set_next_run_id(std::uint64_t id) { next_run_id_ = std::max(next_run_id_, id); }
 
  private:
   struct Act;
@@ -136,6 +151,9 @@ class Supervisor {
   void end_runs_on(LineState& l, const std::string& outcome, const std::string& detail);
   void reconcile();
   void reconcile(LineState& l, std::optional<SteadyTime>& wake);
+  void arm_flow_check(LineState& l);
+  void flow_fault(LineState& l, const std::string& code, const std::string& message);
+  void finish_run(Run& r, Timestamp end);
   void raise(Severity s, const std::string& code, const std::string& message);
   ActuatorState snapshot(const Act& a) const;
   Run* run_of_zone(std::string_view zone);

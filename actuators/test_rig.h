@@ -115,13 +115,14 @@ inline config::Actuator actuator(std::string id, config::ActuatorType type, std:
 }
 
 struct Rig {
-  explicit Rig(std::size_t max_open_valves = 1) {
+  explicit Rig(std::size_t max_open_valves = 1, config::FlowCheck flow = {}) {
     acts = {actuator("pump", config::ActuatorType::pump, "", 25min, 2min),
             actuator("valve-z1", config::ActuatorType::valve, "z1", 30min),
             actuator("valve-z2", config::ActuatorType::valve, "z2", 30min)};
     config::Line line;
     line.id = "main";
     line.max_open_valves = max_open_valves;
+    line.flow = std::move(flow);
     lines = {line};
     for (const auto& a : acts) {
       relays[a.id] = std::make_unique<RecordingRelay>(a.id, sched, trace, t0);

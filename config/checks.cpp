@@ -19,11 +19,10 @@ std::string quoted(std::string_view s) {
 
 Result<void> check_id(std::string_view id) {
   if (id.empty()) return make_error("bad_id", "must not be empty");
-  const bool ok = std::all_of(
-      id.begin(), id.end(), [](char c) { return is_alnum(c) || c == '_' || c == '.' || c == '-'; });
+  const bool ok =
+      std::all_of(id.begin(), id.end(), [](char c) { return is_alnum(c) || c == '_' || c == '-'; });
   if (!ok) {
-    return make_error("bad_id",
-                      quoted(id) + " may only hold letters a-z A-Z, digits, '_', '.' and '-'");
+    return make_error("bad_id", quoted(id) + " may only hold letters a-z A-Z, digits, '_' and '-'");
   }
   return {};
 }

@@ -11,8 +11,9 @@
 
 namespace farmgate::config {
 
-// Zone, device, kind, metric, source and uplink names: [a-zA-Z0-9_.-]+. They appear in MQTT
-// topics, InfluxDB tags and URLs, so nothing there needs quoting or escaping.
+// Zone, device, kind, metric, source and uplink names: [a-zA-Z0-9_-]+. They appear in MQTT
+// topics, InfluxDB tags and URLs, so nothing there needs quoting or escaping; and rules name a
+// series as zone.kind.metric or device.metric, so a '.' inside a name would be ambiguous.
 Result<void> check_id(std::string_view id);
 
 // The site: [a-zA-Z0-9_-]+ (no '.', which some upstream tools read as a separator).

@@ -5,8 +5,12 @@
 namespace farmgate::config {
 namespace {
 
-TEST(IdCheckTest, AcceptsLettersDigitsUnderscoreDotAndDash) {
-  for (const char* ok : {"z1", "soil-z1", "pump_2", "v1.2", "A"}) EXPECT_TRUE(check_id(ok)) << ok;
+TEST(IdCheckTest, AcceptsLettersDigitsUnderscoreAndDash) {
+  for (const char* ok : {"z1", "soil-z1", "pump_2", "v1-2", "A"}) EXPECT_TRUE(check_id(ok)) << ok;
+}
+
+TEST(IdCheckTest, RefusesDotsWhichRulesUseBetweenZoneKindAndMetric) {
+  EXPECT_FALSE(check_id("v1.2"));
 }
 
 TEST(IdCheckTest, RefusesCharactersThatWouldNeedEscapingSomewhere) {

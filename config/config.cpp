@@ -24,7 +24,17 @@ const char* to_string(ActuatorType t) {
 }
 
 const char* to_string(DriverType t) {
-  return t == DriverType::mqtt_relay ? "mqtt_relay" : "simulated";
+  switch (t) {
+    case DriverType::mqtt_relay:
+      return "mqtt_relay";
+    case DriverType::simulated:
+      return "simulated";
+    case DriverType::gpio:
+      return "gpio";
+    case DriverType::modbus_coil:
+      return "modbus_coil";
+  }
+  return "?";
 }
 
 const Actuator* Config::find_actuator(std::string_view id) const {

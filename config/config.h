@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -106,7 +107,7 @@ struct HttpConfig {
 // ---- actuators (docs/actuators.md) -----------------------------------------------------------
 
 enum class ActuatorType { pump, valve };
-enum class DriverType { mqtt_relay, simulated };
+enum class DriverType { mqtt_relay, simulated, gpio, modbus_coil };
 
 const char* to_string(ActuatorType t);
 const char* to_string(DriverType t);
@@ -124,12 +125,40 @@ struct MqttRelayConfig {
   std::string pulse_time_topic;
 };
 
+// A relay on a GPIO line (libgpiod). The line is `offset` on `chip`, or the line called
+// `line_name`, searched on every chip; exactly one of the two is given.
+struct GpioConfig {
+  std::string chip = "gpiochip0";  // name, /dev path, label or number, as gpiod_chip_open_lookup
+  std::optional<unsigned> offset;
+  std::string line_name;
+  bool active_low = false;  // the relay closes when the line is driven low
+};
+
+// A relay behind a Modbus coil, over TCP (host set) or RTU (device set), never both.
+struct ModbusCoilConfig {
+  std::string host;  // TCP
+  unsigned short port = 502;
+  std::string device;  // RTU: a serial device, e.g. /dev/serial/by-id/usb-...
+  int baud = 9600;
+  char parity = 'N';  // 'N', 'E' or 'O', as libmodbus takes it
+  int data_bits = 8;
+  int stop_bits = 1;
+  int slave = 1;        // 1..247
+  unsigned coil = 0;    // 0..65535, the protocol address (not the 1-based "00001" notation)
+  Millis timeout = 1s;  // one request's response timeout
+  int retries = 2;      // further attempts after a failed one
+
+  bool tcp() const { return !host.empty(); }
+};
+
 struct DriverConfig {
   DriverType type = DriverType::mqtt_relay;
   // How long the device has to confirm a command before it counts as not responding.
   Millis confirm_timeout = 5s;
   MqttRelayConfig mqtt;       // type mqtt_relay
   Millis sim_latency = 50ms;  // type simulated: how long the in-process relay takes to answer
+  GpioConfig gpio;            // type gpio
+  ModbusCoilConfig modbus;    // type modbus_coil
 };
 
 struct Actuator {
@@ -142,12 +171,70 @@ struct Actuator {
   DriverConfig driver;
 };
 
+// Flow verification on a line, from a flow meter (a device reporting a rate in L/min and,
+// optionally, a litre counter). Without it the supervisor cannot tell a dry well or a burst pipe
+// from a good run, and runs have no volume.
+struct FlowCheck {
+  std::string meter;          // a Device id; empty = the line has no flow meter
+  std::string rate = "rate";  // its metric in L/min
+  std::string total;          // its litre counter metric; empty = volume from the rate
+  double min_lpm = 1.0;       // less than this while pumping counts as no flow
+  Millis verify_after = 30s;  // the pump ran this long with no flow: stop, alarm no_flow
+  double max_lpm = 0;         // more than this while pumping: stop, alarm burst; 0 = off
+  double leak_lpm = 0.5;      // at least this with everything off ...
+  Millis leak_after = 60s;    // ... for this long: alarm leak
+  Millis lockout = 30min;     // after no_flow or burst, the line refuses runs this long
+};
+
 // A water line: one pump and the valves it feeds.
 struct Line {
   std::string id;
   Millis pump_start_delay = 3s;   // valve opens first; the pump starts this long after
   Millis valve_close_delay = 3s;  // the pump stops first; the valve closes this long after
   std::size_t max_open_valves = 1;
+  FlowCheck flow;
+};
+
+// ---- rules (docs/rules.md) -------------------------------------------------------------------
+
+// An expression as written in the file, and where its first character is, so that a problem the
+// rules engine finds at column N of the expression can be reported as FILE:LINE:COL.
+struct SourceText {
+  std::string text;
+  int line = 0;    // 1-based; 0 = made up by the loader (e.g. from a hysteresis: block)
+  int column = 0;  // 1-based
+};
+
+struct RuleAction {
+  enum class Kind { irrigate, stop, alarm, publish };
+  Kind kind = Kind::irrigate;
+  std::string zone;    // irrigate, stop
+  Millis duration{0};  // irrigate: how long at most (the supervisor may cut it further)
+  SourceText until;    // irrigate: ends the run early once true; empty = run the duration
+  std::string severity = "alarm";  // alarm: info, warning or alarm
+  std::string message;             // alarm: the text; publish: the payload
+  std::string topic;               // publish
+  bool retain = false;             // publish
+};
+
+// "When `when` has held for `hold`, do `then`" — once per time the condition becomes true, and
+// not again within `cooldown` of the last firing.
+struct Rule {
+  std::string name;
+  SourceText when;
+  Millis hold{0};  // the YAML key `for`
+  Millis cooldown{0};
+  std::vector<RuleAction> then;
+  // The stop condition a hysteresis: block gives its irrigate actions (they get it as `until`).
+  SourceText until_from_hysteresis;
+};
+
+// Where the farm is, for sunrise and sunset (and evapotranspiration later).
+struct SiteLocation {
+  bool set = false;
+  double latitude = 0;   // degrees, north positive
+  double longitude = 0;  // degrees, east positive
+  double altitude_m = 0;
 };
 
 struct Config {
@@ -167,6 +254,8 @@ struct Config {
   std::vector<UplinkConfig> uplinks;
   std::vector<Actuator> actuators;
   std::vector<Line> lines;
+  SiteLocation location;
+  std::vector<Rule> rules;
 
   const Actuator* find_actuator(std::string_view id) const;
   const Line* find_line(std::string_view id) const;

@@ -78,10 +78,23 @@ TEST(ExamplesTest, FarmIsTheReferenceFarmWithNothingSet) {
   EXPECT_EQ(soil->find_metric("ec")->unit, "mS/cm");
   EXPECT_EQ(soil->find_metric("ec")->max, 20);
 
-  ASSERT_EQ(c.devices.size(), 2u);
+  ASSERT_EQ(c.devices.size(), 4u);
   EXPECT_EQ(c.find_device("soil-z1")->zone, "z1");
   EXPECT_EQ(c.find_device("soil-z2")->zone, "z2");
   EXPECT_EQ(c.find_device("soil-z2")->kind, "soil");
+  EXPECT_EQ(c.find_device("flow-main")->zone, "") << "the pump house has no zone";
+  EXPECT_EQ(c.find_device("tank-main")->kind, "tank");
+  EXPECT_EQ(c.find_line("main")->flow.meter, "flow-main");
+
+  // The reference farm's automatic irrigation: below 30 % water until 45 % or 20 minutes.
+  ASSERT_EQ(c.rules.size(), 3u);
+  EXPECT_EQ(c.rules[0].when.text, "z1.soil.moisture < 30");
+  ASSERT_EQ(c.rules[0].then.size(), 1u);
+  EXPECT_EQ(c.rules[0].then[0].zone, "z1");
+  EXPECT_EQ(c.rules[0].then[0].duration, Millis{20min});
+  EXPECT_EQ(c.rules[0].then[0].until.text, "z1.soil.moisture >= 45");
+  EXPECT_EQ(c.rules[1].then[0].zone, "z2");
+  EXPECT_TRUE(c.location.set);
 
   ASSERT_EQ(c.mqtt_sources.size(), 1u);
   EXPECT_EQ(c.mqtt_sources[0].name, "field");
@@ -139,7 +152,8 @@ TEST(ExamplesTest, DemoListensOnLoopbackAndUsesTheGivenDataDir) {
   EXPECT_EQ(c.http.port, 8080);
   EXPECT_EQ(c.store.path, "/tmp/farmgate-demo/farmgate.db");
   EXPECT_EQ(c.mqtt.url, "tcp://127.0.0.1:18830");
-  EXPECT_EQ(c.devices.size(), 2u);
+  EXPECT_EQ(c.devices.size(), 4u);
+  EXPECT_EQ(c.rules.size(), 3u);
   EXPECT_TRUE(c.uplinks.empty());
 }
 

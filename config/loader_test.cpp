@@ -279,7 +279,8 @@ TEST(LoaderTest, KeysAreNotExpanded) {
   EXPECT_EQ(
       only_error("${K}: 1\n", env_of({{"K", "site"}})),
       "farm.yaml:1:1: unknown key '${K}' at the top level; expected one of: site, timezone, "
-      "data_dir, mqtt, http, store, zones, kinds, devices, sources, uplinks, actuators, lines");
+      "data_dir, mqtt, http, store, zones, kinds, devices, sources, uplinks, actuators, lines, "
+      "location, rules");
 }
 
 // ---- unknown keys and many errors at once -----------------------------------------------------
@@ -304,7 +305,7 @@ uplinks:
   EXPECT_EQ(errors[0],
             "farm.yaml:2:1: unknown key 'colour' at the top level; expected one of: site, "
             "timezone, data_dir, mqtt, http, store, zones, kinds, devices, sources, uplinks, "
-            "actuators, lines");
+            "actuators, lines, location, rules");
   EXPECT_EQ(errors[1],
             "farm.yaml:5:3: unknown key 'keep_alive' in mqtt; expected one of: url, client_id, "
             "username, password, keepalive, reconnect_min, reconnect_max");

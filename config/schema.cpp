@@ -21,6 +21,14 @@ Result<void> non_empty(std::string_view s) {
   return {};
 }
 
+// "site" stands for the devices without a zone, in topics (farm/site/<device>/...) and in rules.
+Result<void> check_zone_id(std::string_view id) {
+  if (id == "site") {
+    return make_error("reserved", "'site' is reserved for devices without a zone; pick another id");
+  }
+  return check_id(id);
+}
+
 Result<void> timezone_ok(std::string_view s) {
   return check_timezone(s);
 }
@@ -132,9 +140,17 @@ struct Draft : Config {
     Location command_topic_at;
     Location state_topic_at;
     Location pulse_time_topic_at;
+    Location driver_at;
   };
   std::vector<ActuatorRefs> actuator_refs;  // parallel to actuators
   std::vector<Location> line_at;            // parallel to lines: where each id was written
+  struct FlowRefs {
+    Location meter_at;
+    Location rate_at;
+    Location total_at;
+  };
+  std::vector<FlowRefs> flow_refs;                    // parallel to lines
+  std::vector<std::vector<Location>> rule_action_at;  // parallel to rules, then to their actions
 };
 
 void read_mqtt(NodeReader& r, const Value& v, MqttConfig& out) {
@@ -205,7 +221,7 @@ void read_zones(NodeReader& r, const Value& v, Draft& out) {
   auto items = r.items(v, "zones");
   if (!items) return;
   const std::vector<Field<Zone>> fields{
-      text_field("id", &Zone::id, Need::required, check_id),
+      text_field("id", &Zone::id, Need::required, check_zone_id),
       text_field("name", &Zone::name),
   };
   Names names("zone id");
@@ -440,6 +456,157 @@ Result<void> relay_topic_ok(std::string_view s) {
 // Tasmota's PulseTime reaches 64900, which means 64800 s.
 constexpr Millis kMaxPulseTime = 64800s;
 
+// A whole number in [min, max] into an int-like member of the driver's sub-struct.
+template <class Sub, class N>
+Field<DriverConfig> int_field(std::string_view key, Sub DriverConfig::*sub, N Sub::*member,
+                              std::size_t min, std::size_t max) {
+  return {key, [key, sub, member, min, max](NodeReader& r, const Value& v, DriverConfig& d) {
+            auto n = r.count(v);
+            if (!n) return;
+            if (*n < min || *n > max) {
+              return r.error(v.at, std::string(key) + " " + range_message(*n, min, max));
+            }
+            d.*sub.*member = static_cast<N>(*n);
+          }};
+}
+
+Field<DriverConfig> required(Field<DriverConfig> f) {
+  f.required = true;
+  return f;
+}
+
+void read_gpio_driver(NodeReader& r, const Value& v, const std::string& where, DriverConfig& out,
+                      const Field<DriverConfig>& confirm) {
+  const std::vector<Field<DriverConfig>> fields{
+      known_field<DriverConfig>("type"),
+      confirm,
+      {"chip",
+       [](NodeReader& r, const Value& v, DriverConfig& d) {
+         auto s = r.text(v);
+         if (s && r.report(v.at, non_empty(*s))) d.gpio.chip = std::move(*s);
+       }},
+      {"offset",
+       [](NodeReader& r, const Value& v, DriverConfig& d) {
+         auto n = r.count(v);
+         if (!n) return;
+         // The character device numbers lines per chip; no chip has more than a few hundred.
+         if (*n > 65535) return r.error(v.at, "offset " + range_message(*n, 0, 65535));
+         d.gpio.offset = static_cast<unsigned>(*n);
+       }},
+      {"line_name",
+       [](NodeReader& r, const Value& v, DriverConfig& d) {
+         auto s = r.text(v);
+         if (s && r.report(v.at, non_empty(*s))) d.gpio.line_name = std::move(*s);
+       }},
+      {"active_low",
+       [](NodeReader& r, const Value& v, DriverConfig& d) {
+         if (auto b = r.boolean(v)) d.gpio.active_low = *b;
+       }},
+  };
+  auto seen = read_fields(r, v, where + " (gpio)", fields, out);
+  if (!seen) return;
+  if (seen->has("offset") && seen->has("line_name")) {
+    r.error(seen->at("line_name"), "give either offset (on chip) or line_name, not both");
+  } else if (!seen->has("offset") && !seen->has("line_name")) {
+    r.error(v.at, "a gpio driver needs offset (on chip) or line_name " + in_where(where));
+  } else if (seen->has("line_name") && seen->has("chip")) {
+    r.error(seen->at("chip"),
+            "chip is not used with line_name: the name is looked up on every chip");
+  }
+}
+
+Result<void> modbus_device_ok(std::string_view s) {
+  if (s.empty() || s.front() != '/') {
+    return make_error("device", "device must be an absolute path, e.g. /dev/ttyUSB0");
+  }
+  return {};
+}
+
+void read_modbus_driver(NodeReader& r, const Value& v, const std::string& where, DriverConfig& out,
+                        const Field<DriverConfig>& confirm) {
+  using M = ModbusCoilConfig;
+  const auto m = &DriverConfig::modbus;
+  const std::vector<Field<DriverConfig>> fields{
+      known_field<DriverConfig>("type"),
+      confirm,
+      {"host",
+       [](NodeReader& r, const Value& v, DriverConfig& d) {
+         auto s = r.text(v);
+         if (s && r.report(v.at, non_empty(*s))) d.modbus.host = std::move(*s);
+       }},
+      int_field("port", m, &M::port, 1, 65535),
+      {"device",
+       [](NodeReader& r, const Value& v, DriverConfig& d) {
+         auto s = r.text(v);
+         if (s && r.report(v.at, modbus_device_ok(*s))) d.modbus.device = std::move(*s);
+       }},
+      {"baud",
+       [](NodeReader& r, const Value& v, DriverConfig& d) {
+         auto n = r.count(v);
+         if (!n) return;
+         // The rates termios can set; anything else fails only when the port opens.
+         for (std::size_t b : {1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400}) {
+           if (*n == b) {
+             d.modbus.baud = static_cast<int>(b);
+             return;
+           }
+         }
+         r.error(v.at, "baud " + std::to_string(*n) +
+                           " is not a serial rate; expected one of: 1200, 2400, 4800, 9600, 19200, "
+                           "38400, 57600, 115200, 230400");
+       }},
+      {"parity",
+       [](NodeReader& r, const Value& v, DriverConfig& d) {
+         auto s = r.text(v);
+         if (!s) return;
+         if (*s == "none") {
+           d.modbus.parity = 'N';
+         } else if (*s == "even") {
+           d.modbus.parity = 'E';
+         } else if (*s == "odd") {
+           d.modbus.parity = 'O';
+         } else {
+           r.error(v.at, "unknown parity " + quoted(*s) + "; expected none, even or odd");
+         }
+       }},
+      int_field("data_bits", m, &M::data_bits, 5, 8),
+      int_field("stop_bits", m, &M::stop_bits, 1, 2),
+      required(int_field("slave", m, &M::slave, 1, 247)),
+      required(int_field("coil", m, &M::coil, 0, 65535)),
+      {"timeout",
+       [](NodeReader& r, const Value& v, DriverConfig& d) {
+         auto t = r.duration(v);
+         if (!t) return;
+         if (*t < 10ms || *t > Millis{60s}) {
+           return r.error(v.at, "timeout " + range_message(*t, 10ms, Millis{60s}));
+         }
+         d.modbus.timeout = *t;
+       }},
+      int_field("retries", m, &M::retries, 0, 10),
+  };
+  auto seen = read_fields(r, v, where + " (modbus_coil)", fields, out);
+  if (!seen) return;
+  if (seen->has("host") && seen->has("device")) {
+    return r.error(seen->at("device"),
+                   "give either host (Modbus TCP) or device (Modbus RTU), not both");
+  }
+  if (!seen->has("host") && !seen->has("device")) {
+    return r.error(v.at, "a modbus_coil driver needs host (Modbus TCP) or device (Modbus RTU) " +
+                             in_where(where));
+  }
+  const auto not_for = [&](std::initializer_list<std::string_view> keys, const char* why) {
+    for (std::string_view key : keys) {
+      if (seen->has(key)) r.error(seen->at(key), std::string(key) + " " + why);
+    }
+  };
+  if (seen->has("host")) {
+    not_for({"baud", "parity", "data_bits", "stop_bits"},
+            "is for a serial line (device); this driver uses Modbus TCP (host)");
+  } else {
+    not_for({"port"}, "is for Modbus TCP (host); this driver uses a serial line (device)");
+  }
+}
+
 void read_driver(NodeReader& r, const Value& v, const std::string& where, DriverConfig& out,
                  Draft::ActuatorRefs& refs) {
   const auto type = peek_text(r, v, "type");
@@ -499,12 +666,15 @@ void read_driver(NodeReader& r, const Value& v, const std::string& where, Driver
         duration_field("latency", &DriverConfig::sim_latency, 0ms, Millis{60s}),
     };
     (void)read_fields(r, v, where + " (simulated)", fields, out);
-  } else if (type->text == "gpio" || type->text == "modbus_coil") {
-    r.error(type->at, "driver type " + quoted(type->text) +
-                          " is not supported yet; supported: mqtt_relay, simulated");
+  } else if (type->text == "gpio") {
+    out.type = DriverType::gpio;
+    read_gpio_driver(r, v, where, out, confirm);
+  } else if (type->text == "modbus_coil") {
+    out.type = DriverType::modbus_coil;
+    read_modbus_driver(r, v, where, out, confirm);
   } else {
     r.error(type->at, "unknown driver type " + quoted(type->text) +
-                          "; expected one of: mqtt_relay, simulated");
+                          "; expected one of: mqtt_relay, simulated, gpio, modbus_coil");
   }
 }
 
@@ -564,6 +734,7 @@ void read_actuators(NodeReader& r, const Value& v, Draft& out) {
     refs.line_at = seen->at("line");
     refs.zone_at = seen->at("zone");
     refs.max_runtime_at = seen->at("max_runtime");
+    refs.driver_at = seen->at("driver");
     auto& m = a.driver.mqtt;
     if (m.command_topic.empty()) m.command_topic = "cmnd/" + a.id + "/POWER";
     if (m.state_topic.empty()) m.state_topic = "stat/" + a.id + "/POWER";
@@ -580,24 +751,102 @@ void read_actuators(NodeReader& r, const Value& v, Draft& out) {
   }
 }
 
+// A flow rate in L/min: not negative, and below what any farm pipe carries.
+Field<FlowCheck> lpm_field(std::string_view key, double FlowCheck::*member) {
+  return {key, [key, member](NodeReader& r, const Value& v, FlowCheck& f) {
+            auto x = r.number(v);
+            if (!x) return;
+            if (*x < 0 || *x > 100'000) {
+              return r.error(v.at, std::string(key) + " must be between 0 and 100000 L/min");
+            }
+            f.*member = *x;
+          }};
+}
+
+void read_flow(NodeReader& r, const Value& v, const std::string& where, FlowCheck& out,
+               Draft::FlowRefs& refs) {
+  const std::vector<Field<FlowCheck>> fields{
+      text_field("meter", &FlowCheck::meter, Need::required),
+      text_field("rate", &FlowCheck::rate, Need::optional, check_id),
+      text_field("total", &FlowCheck::total, Need::optional, check_id),
+      lpm_field("min_lpm", &FlowCheck::min_lpm),
+      duration_field("verify_after", &FlowCheck::verify_after, 1s, Millis{1h}),
+      lpm_field("max_lpm", &FlowCheck::max_lpm),
+      lpm_field("leak_lpm", &FlowCheck::leak_lpm),
+      duration_field("leak_after", &FlowCheck::leak_after, 1s, Millis{24h}),
+      duration_field("lockout", &FlowCheck::lockout, 0ms, Millis{7 * 24h}),
+  };
+  auto seen = read_fields(r, v, where, fields, out);
+  if (!seen) return;
+  refs.meter_at = seen->at("meter");
+  refs.rate_at = seen->has("rate") ? seen->at("rate") : refs.meter_at;
+  refs.total_at = seen->has("total") ? seen->at("total") : refs.meter_at;
+  if (out.max_lpm > 0 && out.max_lpm <= out.min_lpm) {
+    r.error(seen->at("max_lpm"),
+            "max_lpm must be greater than min_lpm (" + format_number(out.min_lpm) + ")");
+  }
+}
+
 void read_lines(NodeReader& r, const Value& v, Draft& out) {
   auto items = r.items(v, "lines");
   if (!items) return;
-  const std::vector<Field<Line>> fields{
-      text_field("id", &Line::id, Need::required, check_id),
-      duration_field("pump_start_delay", &Line::pump_start_delay, 0ms, Millis{10min}),
-      duration_field("valve_close_delay", &Line::valve_close_delay, 0ms, Millis{10min}),
-      count_field("max_open_valves", &Line::max_open_valves, 1, 64),
-  };
   Names names("line id");
   for (std::size_t i = 0; i < items->size(); ++i) {
+    const std::string where = "lines[" + std::to_string(i) + "]";
+    Draft::FlowRefs flow_refs;
+    const std::vector<Field<Line>> fields{
+        text_field("id", &Line::id, Need::required, check_id),
+        duration_field("pump_start_delay", &Line::pump_start_delay, 0ms, Millis{10min}),
+        duration_field("valve_close_delay", &Line::valve_close_delay, 0ms, Millis{10min}),
+        count_field("max_open_valves", &Line::max_open_valves, 1, 64),
+        {"flow", [&](NodeReader& r, const Value& v,
+                     Line& l) { read_flow(r, v, where + ".flow", l.flow, flow_refs); }},
+    };
     Line line;
-    auto seen = read_fields(r, (*items)[i], "lines[" + std::to_string(i) + "]", fields, line);
+    auto seen = read_fields(r, (*items)[i], where, fields, line);
     if (!seen) continue;
     names.add(r, line.id, seen->at("id"));
     out.lines.push_back(std::move(line));
     out.line_at.push_back(seen->at("id"));
+    out.flow_refs.push_back(flow_refs);
   }
+}
+
+// The meter must be a configured device whose kind reports the named metrics.
+void check_flow_meter(NodeReader& r, const Draft& d, const FlowCheck& flow,
+                      const Draft::FlowRefs& refs) {
+  if (flow.meter.empty()) return;
+  const Device* meter = d.find_device(flow.meter);
+  if (meter == nullptr) {
+    r.error(refs.meter_at,
+            "unknown flow meter " + quoted(flow.meter) + "; it must be one of the devices");
+    return;
+  }
+  const DeviceKind* kind = d.find_kind(meter->kind);
+  if (kind == nullptr) return;  // reported with the device
+  const auto metric_ok = [&](const std::string& metric, Location at, const char* key) {
+    if (metric.empty() || kind->find_metric(metric) != nullptr) return;
+    r.error(at, std::string(key) + " " + quoted(metric) + " is not a metric of kind " +
+                    quoted(kind->name) + "; it has: " +
+                    join_names(kind->metrics, [](const MetricSpec& m) { return m.name; }));
+  };
+  metric_ok(flow.rate, refs.rate_at, "rate");
+  metric_ok(flow.total, refs.total_at, "total");
+}
+
+// The GPIO line or Modbus coil a driver switches, in words; "" for the other drivers. The same
+// chip written two ways ("0", "gpiochip0") is not recognised as one.
+std::string relay_address(const DriverConfig& d) {
+  if (d.type == DriverType::gpio) {
+    if (!d.gpio.line_name.empty()) return "GPIO line " + quoted(d.gpio.line_name);
+    return "GPIO " + quoted(d.gpio.chip) + " offset " + std::to_string(d.gpio.offset.value_or(0));
+  }
+  if (d.type == DriverType::modbus_coil) {
+    const auto& m = d.modbus;
+    return "coil " + std::to_string(m.coil) + " of Modbus slave " + std::to_string(m.slave) +
+           " at " + (m.tcp() ? m.host + ":" + std::to_string(m.port) : m.device);
+  }
+  return "";
 }
 
 // Lines, zones and actuators refer to each other in any order, so this runs last.
@@ -618,6 +867,8 @@ void check_actuator_refs(NodeReader& r, const Draft& d) {
     }
     topics.emplace_back(topic, at);
   };
+  // Two actuators on one GPIO line or one coil would switch each other.
+  std::vector<std::pair<std::string, Location>> hw_relays;
   for (std::size_t i = 0; i < d.actuators.size(); ++i) {
     const Actuator& a = d.actuators[i];
     const auto& refs = d.actuator_refs[i];
@@ -673,6 +924,16 @@ void check_actuator_refs(NodeReader& r, const Draft& d) {
         topic_once(a.driver.mqtt.pulse_time_topic, refs.pulse_time_topic_at, a.id);
       }
     }
+    if (const std::string hw = relay_address(a.driver); !hw.empty()) {
+      for (const auto& [other, first] : hw_relays) {
+        if (other == hw) {
+          r.error(refs.driver_at,
+                  "actuator " + quoted(a.id) + " uses " + hw + ", already used (first at line " +
+                      std::to_string(first.line) + ":" + std::to_string(first.column) + ")");
+        }
+      }
+      hw_relays.emplace_back(hw, refs.driver_at);
+    }
   }
   for (std::size_t i = 0; i < d.lines.size(); ++i) {
     const Line& line = d.lines[i];
@@ -685,6 +946,222 @@ void check_actuator_refs(NodeReader& r, const Draft& d) {
                                 " has no pump; add an actuator with "
                                 "type: pump and line: " +
                                 line.id);
+    }
+    check_flow_meter(r, d, line.flow, d.flow_refs[i]);
+  }
+}
+
+// ---- location and rules --------------------------------------------------------------------
+
+void read_location(NodeReader& r, const Value& v, SiteLocation& out) {
+  const auto degrees = [](std::string_view key, double SiteLocation::*member, double limit) {
+    return Field<SiteLocation>{
+        key,
+        [key, member, limit](NodeReader& r, const Value& v, SiteLocation& l) {
+          auto x = r.number(v);
+          if (!x) return;
+          if (*x < -limit || *x > limit) {
+            return r.error(v.at, std::string(key) + " must be between -" + format_number(limit) +
+                                     " and " + format_number(limit) + " degrees");
+          }
+          l.*member = *x;
+        },
+        /*required=*/true};
+  };
+  const std::vector<Field<SiteLocation>> fields{
+      degrees("latitude", &SiteLocation::latitude, 90),
+      degrees("longitude", &SiteLocation::longitude, 180),
+      number_field("altitude_m", &SiteLocation::altitude_m),
+  };
+  if (read_fields(r, v, "location", fields, out)) out.set = true;
+}
+
+// The expression's text and where its first character is: one column further for a quoted
+// scalar (yaml-cpp tags those "!"). ${} expansion inside an expression shifts later columns.
+std::optional<SourceText> expression(NodeReader& r, const Value& v) {
+  auto text = r.text(v);
+  if (!text) return std::nullopt;
+  if (text->find_first_not_of(" \t\n") == std::string::npos) {
+    r.error(v.at, "the expression is empty");
+    return std::nullopt;
+  }
+  const bool quoted = v.node.IsScalar() && v.node.Tag() == "!";
+  return SourceText{std::move(*text), v.at.line, v.at.column + (quoted ? 1 : 0)};
+}
+
+// False when the action could not be read (the problem is reported).
+bool read_action(NodeReader& r, const Value& v, const std::string& where, RuleAction& out) {
+  auto entries = r.entries(v, where);
+  if (!entries) return false;
+  if (entries->size() != 1) {
+    r.error(v.at, where +
+                      " must hold exactly one action: irrigate, stop, alarm or publish "
+                      "(write several actions as a list)");
+    return false;
+  }
+  const Entry& e = entries->front();
+  const std::string inner = where + "." + e.key;
+  if (e.key == "irrigate") {
+    out.kind = RuleAction::Kind::irrigate;
+    const std::vector<Field<RuleAction>> fields{
+        text_field("zone", &RuleAction::zone, Need::required),
+        {"for",
+         [](NodeReader& r, const Value& v, RuleAction& a) {
+           auto d = r.duration(v);
+           if (!d) return;
+           if (*d < 1s || *d > Millis{24h})
+             return r.error(v.at, "for " + range_message(*d, 1s, Millis{24h}));
+           a.duration = *d;
+         },
+         /*required=*/true},
+        {"until",
+         [](NodeReader& r, const Value& v, RuleAction& a) {
+           if (auto x = expression(r, v)) a.until = std::move(*x);
+         }},
+    };
+    (void)read_fields(r, e.value, inner, fields, out);
+  } else if (e.key == "stop") {
+    out.kind = RuleAction::Kind::stop;
+    const std::vector<Field<RuleAction>> fields{
+        text_field("zone", &RuleAction::zone, Need::required)};
+    (void)read_fields(r, e.value, inner, fields, out);
+  } else if (e.key == "alarm") {
+    out.kind = RuleAction::Kind::alarm;
+    const std::vector<Field<RuleAction>> fields{
+        text_field("message", &RuleAction::message, Need::required),
+        {"severity",
+         [](NodeReader& r, const Value& v, RuleAction& a) {
+           auto s = r.text(v);
+           if (!s) return;
+           if (*s != "info" && *s != "warning" && *s != "alarm") {
+             return r.error(v.at,
+                            "unknown severity " + quoted(*s) + "; expected info, warning or alarm");
+           }
+           a.severity = *s;
+         }},
+    };
+    (void)read_fields(r, e.value, inner, fields, out);
+  } else if (e.key == "publish") {
+    out.kind = RuleAction::Kind::publish;
+    const std::vector<Field<RuleAction>> fields{
+        text_field("topic", &RuleAction::topic, Need::required),
+        text_field("payload", &RuleAction::message, Need::required),
+        bool_field("retain", &RuleAction::retain),
+    };
+    auto seen = read_fields(r, e.value, inner, fields, out);
+    if (seen && (out.topic.find_first_of("+#") != std::string::npos || out.topic.empty())) {
+      r.error(seen->at("topic"), "a topic to publish on cannot be empty or hold + or #");
+    }
+  } else {
+    r.error(e.key_at,
+            "unknown action " + quoted(e.key) + "; expected irrigate, stop, alarm or publish");
+    return false;
+  }
+  return true;
+}
+
+void read_rules(NodeReader& r, const Value& v, Draft& out) {
+  auto items = r.items(v, "rules");
+  if (!items) return;
+  Names names("rule name");
+  for (std::size_t i = 0; i < items->size(); ++i) {
+    const std::string where = "rules[" + std::to_string(i) + "]";
+    Rule rule;
+    std::vector<Location> zone_at;
+    bool has_hysteresis = false;
+    const std::vector<Field<Rule>> fields{
+        text_field("name", &Rule::name, Need::required, check_id),
+        {"when",
+         [](NodeReader& r, const Value& v, Rule& rule) {
+           if (auto x = expression(r, v)) rule.when = std::move(*x);
+         }},
+        // start_below / stop_above on one value: the "when" and the irrigate's "until" in one.
+        {"hysteresis",
+         [&](NodeReader& r, const Value& v, Rule& rule) {
+           struct H {
+             std::string value;
+             double start_below = 0, stop_above = 0;
+           } h;
+           const std::vector<Field<H>> hf{
+               text_field("value", &H::value, Need::required),
+               number_field("start_below", &H::start_below, Need::required),
+               number_field("stop_above", &H::stop_above, Need::required),
+           };
+           auto seen = read_fields(r, v, where + ".hysteresis", hf, h);
+           if (!seen) return;
+           has_hysteresis = true;
+           if (h.stop_above <= h.start_below) {
+             return r.error(seen->at("stop_above"), "stop_above (" + format_number(h.stop_above) +
+                                                        ") must be greater than start_below (" +
+                                                        format_number(h.start_below) + ")");
+           }
+           const Location at = seen->at("value");
+           rule.when = {h.value + " < " + format_number(h.start_below), at.line, at.column};
+           rule.until_from_hysteresis = {h.value + " >= " + format_number(h.stop_above), at.line,
+                                         at.column};
+         }},
+        duration_field("for", &Rule::hold, 0ms, Millis{24h * 7}),
+        duration_field("cooldown", &Rule::cooldown, 0ms, Millis{24h * 7}),
+        {"then",
+         [&](NodeReader& r, const Value& v, Rule& rule) {
+           // One action, or a list of them.
+           std::vector<Value> actions;
+           if (v.node.IsSequence()) {
+             auto list = r.items(v, where + ".then");
+             if (!list) return;
+             actions = std::move(*list);
+           } else {
+             actions.push_back(v);
+           }
+           if (actions.empty()) return r.error(v.at, where + ".then needs at least one action");
+           for (std::size_t k = 0; k < actions.size(); ++k) {
+             RuleAction a;
+             if (!read_action(r, actions[k], where + ".then[" + std::to_string(k) + "]", a)) {
+               continue;
+             }
+             rule.then.push_back(std::move(a));
+             zone_at.push_back(actions[k].at);
+           }
+         },
+         /*required=*/true},
+    };
+    auto seen = read_fields(r, (*items)[i], where, fields, rule);
+    if (!seen) continue;
+    names.add(r, rule.name, seen->at("name"));
+    if (seen->has("when") == has_hysteresis) {
+      r.error((*items)[i].at, where + " needs either when: or hysteresis:, not both");
+      continue;
+    }
+    for (RuleAction& a : rule.then) {
+      if (a.kind == RuleAction::Kind::irrigate && has_hysteresis && a.until.text.empty()) {
+        a.until = rule.until_from_hysteresis;
+      }
+    }
+    out.rules.push_back(std::move(rule));
+    out.rule_action_at.push_back(std::move(zone_at));
+  }
+}
+
+// Zones and valves may be written after the rules, so this runs last.
+void check_rule_refs(NodeReader& r, const Draft& d) {
+  for (std::size_t i = 0; i < d.rules.size(); ++i) {
+    const Rule& rule = d.rules[i];
+    for (std::size_t k = 0; k < rule.then.size(); ++k) {
+      const RuleAction& a = rule.then[k];
+      if (a.kind != RuleAction::Kind::irrigate && a.kind != RuleAction::Kind::stop) continue;
+      bool valved = false;
+      for (const Actuator& act : d.actuators) {
+        valved = valved || (act.type == ActuatorType::valve && act.zone == a.zone);
+      }
+      if (d.find_zone(a.zone) == nullptr) {
+        r.error(d.rule_action_at[i][k],
+                "unknown zone " + quoted(a.zone) + " in rule " + quoted(rule.name));
+      } else if (!valved) {
+        r.error(d.rule_action_at[i][k], "zone " + quoted(a.zone) + " of rule " + quoted(rule.name) +
+                                            " has no valve; add an actuator with type: valve "
+                                            "and zone: " +
+                                            a.zone);
+      }
     }
   }
 }
@@ -706,11 +1183,15 @@ Config read_config(NodeReader& r, const YAML::Node& root) {
       {"uplinks", read_uplinks},
       {"actuators", read_actuators},
       {"lines", read_lines},
+      {"location",
+       [](NodeReader& r, const Value& v, Draft& d) { read_location(r, v, d.location); }},
+      {"rules", read_rules},
   };
   Draft draft;
   if (!read_fields(r, Value{root, location_of(root)}, "", fields, draft)) return {};
   check_device_refs(r, draft);
   check_actuator_refs(r, draft);
+  check_rule_refs(r, draft);
 
   // Defaults that depend on other keys, filled once all of them are known.
   if (draft.mqtt.client_id.empty()) draft.mqtt.client_id = "farmgate-" + draft.site;

@@ -123,8 +123,7 @@ zones:
   - id: z1
 )"));
   ASSERT_EQ(errors.size(), 2u) << ::testing::PrintToString(errors);
-  EXPECT_EQ(errors[0],
-            "farm.yaml:3:9: 'z 2' may only hold letters a-z A-Z, digits, '_', '.' and '-'");
+  EXPECT_EQ(errors[0], "farm.yaml:3:9: 'z 2' may only hold letters a-z A-Z, digits, '_' and '-'");
   EXPECT_EQ(errors[1], "farm.yaml:4:9: duplicate zone id 'z1' (first at line 2:9)");
 }
 
@@ -153,9 +152,8 @@ kinds:
 )"));
   ASSERT_EQ(errors.size(), 4u) << ::testing::PrintToString(errors);
   EXPECT_EQ(errors[0],
-            "farm.yaml:2:3: 'soil probe' may only hold letters a-z A-Z, digits, '_', '.' and '-'");
-  EXPECT_EQ(errors[1],
-            "farm.yaml:5:5: 'a/b' may only hold letters a-z A-Z, digits, '_', '.' and '-'");
+            "farm.yaml:2:3: 'soil probe' may only hold letters a-z A-Z, digits, '_' and '-'");
+  EXPECT_EQ(errors[1], "farm.yaml:5:5: 'a/b' may only hold letters a-z A-Z, digits, '_' and '-'");
   EXPECT_EQ(errors[2], "farm.yaml:7:5: duplicate key 'v' in kinds.soil (first at line 6:5)");
   EXPECT_EQ(errors[3], "farm.yaml:8:3: duplicate key 'soil' in kinds (first at line 4:3)");
 }

@@ -3,6 +3,8 @@
 #include <boost/asio/post.hpp>
 #include <utility>
 
+#include "actuators/gpio_relay.h"
+#include "actuators/modbus_coil.h"
 #include "actuators/mqtt_relay.h"
 #include "actuators/simulated.h"
 #include "core/metrics.h"
@@ -63,6 +65,12 @@ std::map<std::string, std::unique_ptr<ActuatorDriver>> make_drivers(
       case config::DriverType::simulated:
         drivers[a.id] = std::make_unique<actuators::SimulatedRelay>(scheduler, a.driver.sim_latency,
                                                                     a.driver.confirm_timeout);
+        break;
+      case config::DriverType::gpio:
+        drivers[a.id] = std::make_unique<actuators::GpioRelay>(a.id, a.driver, scheduler);
+        break;
+      case config::DriverType::modbus_coil:
+        drivers[a.id] = std::make_unique<actuators::ModbusCoil>(a.id, a.driver, scheduler);
         break;
     }
   }
@@ -160,9 +168,51 @@ void Actuation::stop() {
 
 // ---- farmgate safe-state -------------------------------------------------------------------
 
+namespace {
+
+// Switches off, one after the other and on this thread, every GPIO and Modbus actuator of `type`.
+// Returns how many did not confirm OFF.
+int wired_off(const config::Config& config, config::ActuatorType type, Logger& log) {
+  int failures = 0;
+  for (const auto& a : config.actuators) {
+    if (a.type != type) continue;
+    Result<void> r;
+    if (a.driver.type == config::DriverType::gpio) {
+      r = actuators::GpioRelay::drive_off(a.id, a.driver.gpio);
+    } else if (a.driver.type == config::DriverType::modbus_coil) {
+      r = actuators::ModbusCoil::drive_off(a.driver.modbus);
+    } else {
+      continue;
+    }
+    if (r) {
+      log.info("safe-state", a.id + " is off");
+    } else {
+      log.error("safe-state", a.id + " did not confirm OFF: " + r.error().message);
+      ++failures;
+    }
+  }
+  return failures;
+}
+
+int mqtt_safe_state(const config::Config& config, Logger& log, Millis deadline);
+
+}  // namespace
+
+// Pumps first, whatever switches them: a pump must not be the last thing running on its line. So
+// the wired pumps, then the MQTT relays (pumps before valves, as they confirm), then the wired
+// valves.
 int run_safe_state(const config::Config& config, Logger& log, Millis deadline) {
+  int failures = wired_off(config, config::ActuatorType::pump, log);
+  const int mqtt = mqtt_safe_state(config, log, deadline);
+  failures += wired_off(config, config::ActuatorType::valve, log);
+  return (failures == 0 && mqtt == 0) ? 0 : 1;
+}
+
+namespace {
+
+int mqtt_safe_state(const config::Config& config, Logger& log, Millis deadline) {
   if (!any_mqtt_relay(config)) {
-    log.info("safe-state", "no MQTT relays configured; nothing to switch off");
+    log.info("safe-state", "no MQTT relays configured");
     return 0;
   }
   boost::asio::io_context io;
@@ -228,5 +278,7 @@ int run_safe_state(const config::Config& config, Logger& log, Millis deadline) {
   bus.stop();
   return code;
 }
+
+}  // namespace
 
 }  // namespace farmgate::gateway

@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "actuators/modbus_test_support.h"
 #include "core/log.h"
 
 namespace farmgate::gateway {
@@ -130,6 +131,91 @@ TEST(ActuationTest, RunsAZoneOnSimulatedRelaysThroughTheSupervisor) {
 TEST(SafeStateTest, NothingToDoWithoutMqttRelays) {
   MemoryLogger log;
   EXPECT_EQ(run_safe_state(simulated_farm(), log), 0);
+}
+
+// The simulated farm with its pump and valve on two coils of one Modbus TCP board.
+config::Config modbus_farm(unsigned short port) {
+  config::Config c = simulated_farm();
+  for (unsigned i = 0; i < c.actuators.size(); ++i) {
+    auto& d = c.actuators[i].driver;
+    d.type = config::DriverType::modbus_coil;
+    d.modbus.host = "127.0.0.1";
+    d.modbus.port = port;
+    d.modbus.coil = i;
+    d.modbus.timeout = Millis{200};
+    d.modbus.retries = 1;
+  }
+  return c;
+}
+
+TEST(SafeStateTest, SwitchesModbusCoilsOffWithoutABroker) {
+  actuators::testing::ModbusTestSlave board;
+  board.start();
+  board.set_coil(0, true);
+  board.set_coil(1, true);
+  MemoryLogger log;
+  EXPECT_EQ(run_safe_state(modbus_farm(board.port()), log), 0);
+  EXPECT_FALSE(board.coil(0));
+  EXPECT_FALSE(board.coil(1));
+}
+
+TEST(ActuationTest, RunsAZoneOnModbusCoilsWhoseWorkersPostToTheIoThread) {
+  actuators::testing::ModbusTestSlave board;
+  board.start();
+  board.set_coil(0, true);  // left on by a crash
+  boost::asio::io_context io;
+  NullBus bus;
+  Health health;
+  SystemClock clock;
+  Events events;
+  MemoryLogger log;
+  const config::Config c = modbus_farm(board.port());
+  Actuation act(c, io, bus, health, clock, events, log, nullptr);
+  ASSERT_TRUE(act.start().ok());
+  const auto settle = [&] {
+    boost::asio::steady_timer poll(io);
+    std::function<void()> check = [&] {
+      if (act.supervisor().quiescent()) return io.stop();
+      poll.expires_after(5ms);
+      poll.async_wait([&](boost::system::error_code) { check(); });
+    };
+    check();
+    io.restart();
+    io.run_for(5s);
+  };
+  settle();
+  EXPECT_FALSE(board.coil(0)) << "the start-up safe state did not reach the board";
+  auto grant = act.supervisor().irrigate("z1", Millis{200}, actuators::RunReason::manual, "test");
+  ASSERT_TRUE(grant.ok()) << grant.error().message;
+  bool both_on = false;
+  boost::asio::steady_timer watch(io);
+  std::function<void()> look = [&] {
+    both_on = both_on || (board.coil(0) && board.coil(1));
+    if (act.supervisor().quiescent() && !board.coil(0) && !board.coil(1)) return io.stop();
+    watch.expires_after(5ms);
+    watch.async_wait([&](boost::system::error_code) { look(); });
+  };
+  io.restart();
+  look();
+  io.run_for(5s);
+  EXPECT_TRUE(both_on) << "pump and valve were never on together";
+  EXPECT_FALSE(board.coil(0));
+  EXPECT_FALSE(board.coil(1));
+  EXPECT_TRUE(events.events.empty());
+  act.stop();
+}
+
+TEST(SafeStateTest, ExitsNonZeroWhenACoilCannotBeReached) {
+  actuators::testing::ModbusTestSlave board;
+  board.start();
+  const config::Config c = modbus_farm(board.port());
+  board.stop();
+  MemoryLogger log;
+  EXPECT_EQ(run_safe_state(c, log), 1);
+  bool named = false;
+  for (const auto& l : log.lines())
+    named = named || l.find("pump did not confirm OFF") != std::string::npos;
+  EXPECT_TRUE(named);
 }
 
 }  // namespace
