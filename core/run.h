@@ -13,6 +13,7 @@
 namespace farmgate {
 
 struct IrrigationRun {
+  std::uint64_t id = 0;  // the supervisor's run id; 0 = let the store number it
   std::string zone;
   std::vector<std::string> actuators;  // the valve first, then the pump
   Timestamp start{};

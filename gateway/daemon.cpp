@@ -1,11 +1,13 @@
 #include "gateway/daemon.h"
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "core/clock.h"
@@ -18,15 +20,52 @@
 #include "gateway/http/server.h"
 #include "gateway/ingest.h"
 #include "gateway/mqtt_client.h"
+#include "gateway/rule_actions.h"
 #include "gateway/run_log.h"
 #include "gateway/store/journal.h"
 #include "gateway/store/store.h"
 #include "gateway/systemd_notify.h"
 #include "gateway/uplink/uplink.h"
+#include "rules/check.h"
+#include "rules/engine.h"
 #include "sensors/mqtt_json_source.h"
 
 namespace farmgate::gateway {
 namespace {
+
+// Each zone with a valve, and the flow meter of its line, for closing interrupted runs.
+std::map<std::string, store::ZoneMeter> zone_meters(const config::Config& c) {
+  std::map<std::string, store::ZoneMeter> out;
+  for (const auto& a : c.actuators) {
+    const config::Line* line = c.find_line(a.line);
+    if (a.type != config::ActuatorType::valve || line == nullptr || line->flow.meter.empty()) {
+      continue;
+    }
+    out[a.zone] = {line->flow.meter, line->flow.rate, line->flow.total};
+  }
+  return out;
+}
+
+// The devices whose readings something on the event loop reacts to: flow meters (the
+// supervisor), the devices of zones with a valve (their zone state) and, when there are rules,
+// every device (what rules read, and the sensor health they judge it by).
+std::set<std::string, std::less<>> live_devices(const config::Config& c) {
+  std::set<std::string, std::less<>> out;
+  if (!c.rules.empty()) {
+    for (const auto& d : c.devices) out.insert(d.id);
+  }
+  std::set<std::string> valved;
+  for (const auto& a : c.actuators) {
+    if (a.type == config::ActuatorType::valve) valved.insert(a.zone);
+  }
+  for (const auto& d : c.devices) {
+    if (valved.contains(d.zone)) out.insert(d.id);
+  }
+  for (const auto& l : c.lines) {
+    if (!l.flow.meter.empty()) out.insert(l.flow.meter);
+  }
+  return out;
+}
 
 // One running configuration: everything that a reload rebuilds.
 class Instance {
@@ -49,6 +88,9 @@ class Instance {
                                         });
     if (!journal) return journal.error();
     journal_ = std::move(*journal);
+    // Before the store thread starts: runs a crash left open are closed, with an alarm below.
+    auto recovery = store_->recover_runs(zone_meters(config_));
+    if (!recovery) return recovery.error();
     if (replayed > 0) {
       log_.info("store", "replaying " + std::to_string(replayed) +
                              " journal records that were not committed before the last stop");
@@ -60,8 +102,8 @@ class Instance {
     health_.set("store", Health::Status::up, config_.store.path);
 
     for (const auto& u : config_.uplinks) {
-      auto uplink = std::make_unique<uplink::Uplink>(u, config_.store.path, clock_, metrics_, log_,
-                                                     events_);
+      auto uplink =
+          std::make_unique<uplink::Uplink>(u, config_.store.path, clock_, metrics_, log_, events_);
       uplink->report_health_to(health_);
       if (auto r = uplink->start(); !r) return r.error();
       uplinks_.push_back(std::move(uplink));
@@ -69,20 +111,36 @@ class Instance {
 
     bus_ = std::make_unique<PahoBus>(io_, config_.mqtt, config_.site, metrics_, log_, health_);
     events_.attach(store_.get(), bus_.get());
-    ingest_ = std::make_unique<Ingest>(*journal_, *store_);
+    for (const auto& run : recovery->interrupted) {
+      events_.raise(Event{Severity::alarm, "run_interrupted", "actuators",
+                          "the run " + std::to_string(run.id) + " of zone " + run.zone +
+                              " was cut short: farmgate stopped unexpectedly (crash or power "
+                              "cut); every pump and valve is switched off at start",
+                          clock_.now()});
+    }
+    ingest_ = std::make_unique<Ingest>(*journal_, *store_, live_devices(config_),
+                                       [this](const ReadingBatch& batch) {
+                                         boost::asio::post(io_, [this, batch] { on_live(batch); });
+                                       });
     for (const auto& s : config_.mqtt_sources) {
-      auto source = sensors::MqttJsonSource::create(s, config_, *bus_, *ingest_, clock_, metrics_,
-                                                    log_);
+      auto source =
+          sensors::MqttJsonSource::create(s, config_, *bus_, *ingest_, clock_, metrics_, log_);
       if (!source) return source.error();
       if (auto r = (*source)->start(); !r) return r.error();
       sources_.push_back(std::move(*source));
     }
     // Actuators subscribe before the bus connects; the supervisor drives everything off as soon
     // as the broker answers, before it accepts any command.
-    run_log_ = std::make_unique<RunLog>(config_.site, config_.actuators, *store_, *bus_);
+    run_log_ = std::make_unique<RunLog>(config_.site, config_.actuators, *store_, *bus_, clock_);
+    run_log_->restore(recovery->last);
     actuation_ = std::make_unique<Actuation>(config_, io_, *bus_, health_, clock_, events_, log_,
                                              run_log_.get());
+    actuation_->supervisor().set_next_run_id(recovery->max_id + 1);
     if (auto r = actuation_->start(); !r) return r.error();
+    // Rules after the actuators they drive, before the sources that feed them.
+    rule_actions_ = std::make_unique<RuleActions>(actuation_->supervisor(), events_, *bus_, clock_);
+    engine_ = std::make_unique<rules::Engine>(config_, clock_, *rule_actions_, log_);
+    tick_rules();
     commands_ =
         std::make_unique<Commands>(config_.site, *bus_, io_, actuation_->supervisor(), log_);
     commands_->subscribe();
@@ -97,6 +155,8 @@ class Instance {
   // Reverse order. Sources first so nothing new arrives; the store commits what it holds.
   void stop() {
     for (auto& s : sources_) s->stop();
+    rules_timer_.cancel();
+    engine_.reset();  // no rule acts while the actuators go to their safe state
     if (commands_) commands_->stop();
     if (actuation_) actuation_->stop();
     if (bus_) bus_->stop();
@@ -109,6 +169,25 @@ class Instance {
   Health& health() { return health_; }
 
  private:
+  // On the event loop: readings of the live devices, once durable.
+  void on_live(const ReadingBatch& batch) {
+    for (const auto& r : batch) {
+      if (actuation_) actuation_->supervisor().on_reading(r);
+      if (run_log_) run_log_->on_reading(r);
+      if (engine_) engine_->on_reading(r);
+    }
+  }
+
+  // Every second: `for` holds, time-of-day conditions and staleness need no reading to change.
+  void tick_rules() {
+    if (!engine_) return;
+    engine_->tick();
+    rules_timer_.expires_after(std::chrono::seconds(1));
+    rules_timer_.async_wait([this](boost::system::error_code ec) {
+      if (!ec) tick_rules();
+    });
+  }
+
   const config::Config& config_;
   boost::asio::io_context& io_;
   Clock& clock_;
@@ -123,6 +202,9 @@ class Instance {
   std::unique_ptr<RunLog> run_log_;  // outlives actuation_, which reports to it until stopped
   std::unique_ptr<Actuation> actuation_;
   std::unique_ptr<Commands> commands_;  // destroyed before the supervisor it calls
+  std::unique_ptr<RuleActions> rule_actions_;
+  std::unique_ptr<rules::Engine> engine_;  // destroyed before the actions it calls
+  boost::asio::steady_timer rules_timer_{io_};
   std::unique_ptr<Ingest> ingest_;
   std::vector<std::unique_ptr<sensors::Source>> sources_;
   std::unique_ptr<http::HttpServer> http_;
@@ -158,6 +240,9 @@ int Daemon::run() {
           }
           notify.status("reloading " + config_.source_file);
           auto loaded = config::load_config(config_.source_file, env_);
+          if (auto* c = std::get_if<config::Config>(&loaded)) {
+            if (auto errors = rules::check_rules(*c); !errors.empty()) loaded = std::move(errors);
+          }
           if (auto* errors = std::get_if<std::vector<config::ConfigError>>(&loaded)) {
             log_.error("farmgate", "reload refused, keeping the running configuration; " +
                                        std::to_string(errors->size()) + " problem(s) in " +

@@ -5,7 +5,10 @@
 namespace farmgate::gateway {
 
 EventHub::EventHub(std::string site, Logger& log, Metrics& metrics)
-    : site_(std::move(site)), topic_("farmgate/" + site_ + "/alarms"), log_(log), metrics_(metrics) {}
+    : site_(std::move(site)),
+      topic_("farmgate/" + site_ + "/alarms"),
+      log_(log),
+      metrics_(metrics) {}
 
 void EventHub::attach(store::Store* store, MqttBus* bus) {
   store_ = store;

@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "gateway/actuation.h"
 #include "gateway/daemon.h"
+#include "rules/check.h"
 
 namespace {
 
@@ -61,6 +62,11 @@ int main(int argc, char** argv) {
   if (auto* errors = std::get_if<std::vector<config::ConfigError>>(&loaded)) {
     // Only FILE:LINE:COL lines, so editors and scripts can read every line as a location.
     for (const auto& e : *errors) std::cerr << e.to_string() << "\n";
+    return 2;
+  }
+  // The rules' expressions, time zone and location: checked here, since config/ knows no rules.
+  if (auto errors = rules::check_rules(std::get<config::Config>(loaded)); !errors.empty()) {
+    for (const auto& e : errors) std::cerr << e.to_string() << "\n";
     return 2;
   }
   if (command == "check") {

@@ -1,7 +1,7 @@
 #include "gateway/mqtt_client.h"
 
-#include <boost/asio/post.hpp>
 #include <mqtt/async_client.h>
+#include <boost/asio/post.hpp>
 
 namespace farmgate::gateway {
 namespace {
@@ -39,15 +39,17 @@ PahoBus::PahoBus(boost::asio::io_context& io, const config::MqttConfig& config,
       alive_(std::make_shared<bool>(true)),
       connected_(metrics.gauge("farmgate_mqtt_connected", "1 while connected to the broker")),
       connects_(metrics.counter("farmgate_mqtt_connects_total", "Successful broker connections")),
-      reconnects_(metrics.counter("farmgate_mqtt_reconnects_total",
-                                  "Broker connections after the first")),
+      reconnects_(
+          metrics.counter("farmgate_mqtt_reconnects_total", "Broker connections after the first")),
       messages_(metrics.counter("farmgate_mqtt_messages_total", "MQTT messages received")),
       publish_errors_(metrics.counter("farmgate_mqtt_publish_errors_total",
                                       "Messages that could not be queued for publishing")) {
   health_.set("mqtt", Health::Status::down, "not connected yet");
 }
 
-PahoBus::~PahoBus() { stop(); }
+PahoBus::~PahoBus() {
+  stop();
+}
 
 void PahoBus::subscribe(const std::string& filter, int qos, Handler handler) {
   subs_.push_back(Subscription{filter, qos, std::move(handler)});
@@ -88,17 +90,16 @@ Result<void> PahoBus::start() {
 }
 
 void PahoBus::connect() {
-  auto opts = mqtt::connect_options_builder()
-                  .clean_session(false)
-                  .keep_alive_interval(std::chrono::duration_cast<std::chrono::seconds>(
-                      config_.keepalive))
-                  .automatic_reconnect(std::chrono::duration_cast<std::chrono::seconds>(
-                                           config_.reconnect_min),
-                                       std::chrono::duration_cast<std::chrono::seconds>(
-                                           config_.reconnect_max))
-                  .will(mqtt::message(status_topic_, "offline", 1, true))
-                  .max_inflight(1000)
-                  .finalize();
+  auto opts =
+      mqtt::connect_options_builder()
+          .clean_session(false)
+          .keep_alive_interval(std::chrono::duration_cast<std::chrono::seconds>(config_.keepalive))
+          .automatic_reconnect(
+              std::chrono::duration_cast<std::chrono::seconds>(config_.reconnect_min),
+              std::chrono::duration_cast<std::chrono::seconds>(config_.reconnect_max))
+          .will(mqtt::message(status_topic_, "offline", 1, true))
+          .max_inflight(1000)
+          .finalize();
   if (!config_.username.empty()) opts.set_user_name(config_.username);
   if (!config_.password.empty()) opts.set_password(config_.password);
   std::weak_ptr<bool> alive = alive_;
@@ -140,8 +141,8 @@ void PahoBus::on_connect_failed(const std::string& why) {
   log_.warn("mqtt", "cannot connect to " + config_.url + ": " + why + "; retrying in " +
                         std::to_string(backoff_.count()) + " ms");
   retry_timer_.expires_after(backoff_);
-  backoff_ = std::min(backoff_ * 2, std::chrono::duration_cast<std::chrono::milliseconds>(
-                                        config_.reconnect_max));
+  backoff_ = std::min(backoff_ * 2,
+                      std::chrono::duration_cast<std::chrono::milliseconds>(config_.reconnect_max));
   retry_timer_.async_wait([this](boost::system::error_code ec) {
     if (!ec && !stopping_) connect();
   });
@@ -154,8 +155,7 @@ void PahoBus::on_lost(const std::string& why) {
   log_.warn("mqtt", "connection to " + config_.url + " lost" + (why.empty() ? "" : ": " + why));
 }
 
-void PahoBus::publish(const std::string& topic, const std::string& payload, int qos,
-                      bool retain) {
+void PahoBus::publish(const std::string& topic, const std::string& payload, int qos, bool retain) {
   if (!client_) return;
   try {
     client_->publish(topic, payload.data(), payload.size(), qos, retain);

@@ -15,9 +15,9 @@
 // Paho callbacks only dispatch messages or post to the io_context: they never call the client.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -42,8 +42,7 @@ class PahoBus final : public MqttBus {
   ~PahoBus() override;
 
   void subscribe(const std::string& filter, int qos, Handler handler) override;
-  void publish(const std::string& topic, const std::string& payload, int qos,
-               bool retain) override;
+  void publish(const std::string& topic, const std::string& payload, int qos, bool retain) override;
 
   // Starts connecting; returns at once. Fails only on a malformed URL or client id.
   Result<void> start();
@@ -72,9 +71,9 @@ class PahoBus final : public MqttBus {
   std::unique_ptr<mqtt::async_client> client_;
   boost::asio::steady_timer retry_timer_;
   std::chrono::milliseconds backoff_;
-  bool stopping_ = false;  // io thread only
+  bool stopping_ = false;                // io thread only
   std::atomic<bool> dispatching_{true};  // read by the Paho thread
-  std::shared_ptr<bool> alive_;  // posted handlers check it, so none runs after stop()
+  std::shared_ptr<bool> alive_;          // posted handlers check it, so none runs after stop()
   std::shared_ptr<void> retry_listener_keepalive_;  // Paho holds a reference into it
 
   Gauge& connected_;

@@ -1,5 +1,8 @@
 #include "gateway/run_log.h"
 
+#include <cmath>
+#include <cstdio>
+
 #include "core/health.h"
 
 namespace farmgate::gateway {
@@ -26,6 +29,23 @@ void append_bool(std::string& out, std::string_view key, bool value) {
   out += value ? "true" : "false";
 }
 
+void append_number(std::string& out, std::string_view key, double value) {
+  append_key(out, key);
+  if (!std::isfinite(value)) {
+    out += "null";
+    return;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.10g", value);
+  out += buf;
+}
+
+void append_volume(std::string& out, const std::optional<double>& litres) {
+  if (litres) return append_number(out, "volume_l", std::round(*litres * 10) / 10);
+  append_key(out, "volume_l");
+  out += "null";
+}
+
 const char* on_off(bool on) {
   return on ? "on" : "off";
 }
@@ -33,8 +53,12 @@ const char* on_off(bool on) {
 }  // namespace
 
 RunLog::RunLog(std::string site, const std::vector<config::Actuator>& actuators,
-               store::Store& store, MqttBus& bus)
-    : site_(std::move(site)), runs_topic_("farmgate/" + site_ + "/runs"), store_(store), bus_(bus) {
+               store::Store& store, MqttBus& bus, Clock& clock)
+    : clock_(clock),
+      site_(std::move(site)),
+      runs_topic_("farmgate/" + site_ + "/runs"),
+      store_(store),
+      bus_(bus) {
   std::map<std::string, std::string> pump_of_line;
   for (const auto& a : actuators) {
     if (a.type == config::ActuatorType::pump) pump_of_line.emplace(a.line, a.id);
@@ -48,8 +72,37 @@ RunLog::RunLog(std::string site, const std::vector<config::Actuator>& actuators,
   }
 }
 
+void RunLog::restore(const std::vector<IrrigationRun>& last) {
+  for (const auto& run : last) {
+    auto z = zones_.find(run.zone);
+    if (z == zones_.end()) continue;
+    actuators::RunRecord r;
+    r.id = run.id;
+    r.zone = run.zone;
+    r.actuators = run.actuators;
+    r.start = run.start;
+    r.end = run.end.value_or(run.start);
+    r.reason = actuators::parse_run_reason(run.reason).value_or(actuators::RunReason::manual);
+    r.who = run.who;
+    r.outcome = run.outcome;
+    r.volume_l = run.volume_l;
+    z->second.last = std::move(r);
+  }
+}
+
+void RunLog::on_reading(const Reading& r) {
+  auto z = zones_.find(r.zone);
+  if (r.zone.empty() || z == zones_.end()) return;
+  z->second.readings[r.device][r.metric] = r;
+  if (z->second.published.empty() ||
+      clock_.steady_now() - z->second.published_at >= kReadingsEvery) {
+    publish_zone(r.zone);
+  }
+}
+
 IrrigationRun RunLog::to_store(const actuators::RunRecord& run) {
   IrrigationRun out;
+  out.id = run.id;
   out.zone = run.zone;
   out.actuators = run.actuators;
   out.start = run.start;
@@ -60,6 +113,7 @@ IrrigationRun RunLog::to_store(const actuators::RunRecord& run) {
   out.granted = run.granted;
   out.outcome = run.outcome;
   out.detail = run.detail;
+  out.volume_l = run.volume_l;
   return out;
 }
 
@@ -100,6 +154,7 @@ void RunLog::publish_zone(const std::string& zone) {
   if (json == z->second.published) return;
   bus_.publish("farmgate/" + site_ + "/zones/" + zone + "/state", json, 1, true);
   z->second.published = std::move(json);
+  z->second.published_at = clock_.steady_now();
 }
 
 std::string RunLog::run_json(const actuators::RunRecord& run) const {
@@ -124,8 +179,8 @@ std::string RunLog::run_json(const actuators::RunRecord& run) const {
   append_int(out, "granted_ms", static_cast<std::int64_t>(run.granted.count()));
   append_field(out, "outcome", run.outcome);
   append_field(out, "detail", run.detail);
-  append_key(out, "volume_l");
-  out += "null}";
+  append_volume(out, run.volume_l);
+  out += '}';
   return out;
 }
 
@@ -176,11 +231,27 @@ std::string RunLog::zone_state_json(const std::string& zone) const {
     append_int(out, "end", to_epoch_ms(r->end));
     append_field(out, "reason", actuators::to_string(r->reason));
     append_field(out, "outcome", r->outcome);
+    append_volume(out, r->volume_l);
     out += '}';
   } else {
     out += "null";
   }
-  out += '}';
+  append_key(out, "readings");
+  out += '{';
+  for (const auto& [device, metrics] : z->second.readings) {
+    append_key(out, device);
+    out += '{';
+    for (const auto& [metric, reading] : metrics) {
+      append_key(out, metric);
+      out += '{';
+      append_number(out, "value", reading.value);
+      append_field(out, "unit", reading.unit);
+      append_int(out, "ts", to_epoch_ms(reading.time));
+      out += '}';
+    }
+    out += '}';
+  }
+  out += "}}";
   return out;
 }
 

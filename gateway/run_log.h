@@ -6,9 +6,10 @@
 //   - Each zone's state is published retained on farmgate/<site>/zones/<zone>/state whenever its
 //     valve, its line's pump or its run changes (and only when the JSON changes).
 //
-// Not in the zone state yet: the zone's latest readings (they will come from ingest), the volume
-// of a run (the supervisor has no flow meter yet), and the last run from before a restart (the
-// first state after a start has "last_run": null until a run of this start ends).
+// The zone state also carries the zone's latest readings (on_reading(), from ingest); changes
+// that only move readings are published at most every kReadingsEvery per zone, so a fast sensor
+// does not flood the broker with retained messages. The last run from before a restart comes
+// from the store (restore()).
 //
 // Threads: the observer calls come on the supervisor's owner thread (the io_context), and so must
 // the other calls. The store and the bus take work from any thread without blocking for long.
@@ -21,7 +22,9 @@
 
 #include "actuators/supervisor.h"
 #include "config/config.h"
+#include "core/clock.h"
 #include "core/mqtt.h"
+#include "core/reading.h"
 #include "core/run.h"
 #include "gateway/store/store.h"
 
@@ -31,8 +34,15 @@ class RunLog final : public actuators::SupervisorObserver {
  public:
   // `actuators` is the configured list: it names each zone's valve and the pump of its line.
   // `store` and `bus` must outlive the RunLog and stay usable until the supervisor stopped.
+  static constexpr Millis kReadingsEvery{5'000};
+
   RunLog(std::string site, const std::vector<config::Actuator>& actuators, store::Store& store,
-         MqttBus& bus);
+         MqttBus& bus, Clock& clock);
+
+  // The zones' last runs from before this start (Store::recover_runs()), before any run starts.
+  void restore(const std::vector<IrrigationRun>& last);
+  // A reading that was accepted; those of a zone with a valve go into its state.
+  void on_reading(const Reading& r);
 
   void run_started(const actuators::RunRecord& run) override;
   void run_finished(const actuators::RunRecord& run) override;
@@ -42,14 +52,16 @@ class RunLog final : public actuators::SupervisorObserver {
   // {"site":"demo-farm","id":3,"zone":"z1","line":"main","actuators":["valve-z1","pump"],
   //  "start":1767225600000,"end":null,"reason":"rule","who":"rule:dry-z1","requested_ms":600000,
   //  "granted_ms":600000,"outcome":"running","detail":"","volume_l":null}
-  // Times are epoch milliseconds; ids count from 1 at each start of the gateway.
+  // Times are epoch milliseconds; ids keep counting across restarts (the store's run log).
   std::string run_json(const actuators::RunRecord& run) const;
   // The JSON published retained for `zone` (empty for a zone with no valve), e.g.
   // {"site":"demo-farm","zone":"z1",
   //  "valve":{"id":"valve-z1","state":"on","commanded":"on","pending":false,"faulted":false},
   //  "pump":{"id":"pump","state":"off",...} or null,
   //  "run":{"id":3,"start":...,"reason":"rule","who":"...","granted_ms":600000} or null,
-  //  "last_run":{"id":2,"start":...,"end":...,"reason":"manual","outcome":"completed"} or null}
+  //  "last_run":{"id":2,"start":...,"end":...,"reason":"manual","outcome":"completed",
+  //              "volume_l":120.5 or null} or null,
+  //  "readings":{"soil-z1":{"moisture":{"value":31.5,"unit":"%","ts":1767225600000},...},...}}
   // "state" is what the relay last reported: "on", "off" or "unknown".
   std::string zone_state_json(const std::string& zone) const;
 
@@ -62,12 +74,16 @@ class RunLog final : public actuators::SupervisorObserver {
     std::string pump;  // the pump of the valve's line; empty if none is configured
     std::optional<actuators::RunRecord> run;
     std::optional<actuators::RunRecord> last;
+    // device -> metric -> its latest reading
+    std::map<std::string, std::map<std::string, Reading>> readings;
     std::string published;  // the last state JSON sent
+    SteadyTime published_at{};
   };
 
   void publish_zone(const std::string& zone);
   void append_actuator(std::string& out, const std::string& id) const;
 
+  Clock& clock_;
   const std::string site_;
   const std::string runs_topic_;
   store::Store& store_;

@@ -115,7 +115,7 @@ class RunLogTest : public ::testing::Test {
 };
 
 TEST_F(RunLogTest, RunIsStoredThenClosedAndSentUpstreamOnce) {
-  RunLog runs("demo-farm", actuators_, *store_, bus_);
+  RunLog runs("demo-farm", actuators_, *store_, bus_, clock_);
   RunRecord r = record();
   runs.run_started(r);
   EXPECT_EQ(text("SELECT count(*) || outcome || coalesce(end_ms, '-') FROM irrigation_runs"),
@@ -134,7 +134,7 @@ TEST_F(RunLogTest, RunIsStoredThenClosedAndSentUpstreamOnce) {
 }
 
 TEST_F(RunLogTest, RunsArePublishedNotRetainedWithQos1) {
-  RunLog runs("demo-farm", actuators_, *store_, bus_);
+  RunLog runs("demo-farm", actuators_, *store_, bus_, clock_);
   RunRecord r = record();
   r.who = "an \"farmer\"";
   runs.run_started(r);
@@ -159,7 +159,7 @@ TEST_F(RunLogTest, RunsArePublishedNotRetainedWithQos1) {
 }
 
 TEST_F(RunLogTest, ZoneStateIsRetainedAndCarriesValvePumpRunAndLastRun) {
-  RunLog runs("demo-farm", actuators_, *store_, bus_);
+  RunLog runs("demo-farm", actuators_, *store_, bus_, clock_);
   ActuatorState valve;
   valve.id = "valve-z1";
   valve.zone = "z1";
@@ -182,7 +182,7 @@ TEST_F(RunLogTest, ZoneStateIsRetainedAndCarriesValvePumpRunAndLastRun) {
             "\"pump\":{\"id\":\"pump\",\"state\":\"unknown\",\"commanded\":\"off\","
             "\"pending\":false,\"faulted\":false},"
             "\"run\":{\"id\":3,\"start\":1767225600000,\"reason\":\"rule\",\"who\":\"rule:dry-z1\","
-            "\"granted_ms\":600000},\"last_run\":null}");
+            "\"granted_ms\":600000},\"last_run\":null,\"readings\":{}}");
   EXPECT_TRUE(bus_.on("farmgate/demo-farm/zones/z2/state").empty())
       << "a zone is published when something of its own changes";
 
@@ -193,13 +193,62 @@ TEST_F(RunLogTest, ZoneStateIsRetainedAndCarriesValvePumpRunAndLastRun) {
   ASSERT_EQ(sent.size(), 3u);
   EXPECT_NE(sent.back().payload.find("\"run\":null,\"last_run\":{\"id\":3,\"start\":1767225600000,"
                                      "\"end\":1767225605000,\"reason\":\"rule\","
-                                     "\"outcome\":\"max_runtime\"}"),
+                                     "\"outcome\":\"max_runtime\",\"volume_l\":null}"),
             std::string::npos)
       << sent.back().payload;
 }
 
+TEST_F(RunLogTest, ZoneStateCarriesTheLatestReadingsAtMostEveryFewSeconds) {
+  RunLog runs("demo-farm", actuators_, *store_, bus_, clock_);
+  const std::string topic = "farmgate/demo-farm/zones/z1/state";
+  Reading m{"soil-z1", "z1", "soil", "moisture", 31.5, "%", clock_.now(), {}};
+  runs.on_reading(m);
+  ASSERT_EQ(bus_.on(topic).size(), 1u);
+  EXPECT_NE(bus_.on(topic).back().payload.find(
+                "\"readings\":{\"soil-z1\":{\"moisture\":{\"value\":31.5,\"unit\":\"%\","
+                "\"ts\":1767225600000}}}"),
+            std::string::npos)
+      << bus_.on(topic).back().payload;
+  m.value = 30.9;
+  runs.on_reading(m);
+  EXPECT_EQ(bus_.on(topic).size(), 1u) << "held back: the last one went out just now";
+  clock_.advance(RunLog::kReadingsEvery);
+  m.value = 30.1;
+  runs.on_reading(m);
+  ASSERT_EQ(bus_.on(topic).size(), 2u);
+  EXPECT_NE(bus_.on(topic).back().payload.find("\"value\":30.1"), std::string::npos);
+  runs.on_reading(Reading{"flow-main", "", "flow", "rate", 20, "L/min", clock_.now(), {}});
+  runs.on_reading(Reading{"soil-z9", "z9", "soil", "moisture", 20, "%", clock_.now(), {}});
+  EXPECT_EQ(bus_.on(topic).size(), 2u) << "readings of other zones are not z1's";
+}
+
+TEST_F(RunLogTest, TheLastRunFromBeforeARestartIsInTheFirstState) {
+  RunLog runs("demo-farm", actuators_, *store_, bus_, clock_);
+  IrrigationRun last;
+  last.id = 41;
+  last.zone = "z2";
+  last.start = clock_.now() - Millis{3'600'000};
+  last.end = last.start + Millis{600'000};
+  last.reason = "schedule";
+  last.outcome = "interrupted";
+  last.volume_l = 180.04;
+  runs.restore({last});
+  ActuatorState valve;
+  valve.id = "valve-z2";
+  valve.zone = "z2";
+  valve.line = "main";
+  runs.actuator_changed(valve);
+  const auto sent = bus_.on("farmgate/demo-farm/zones/z2/state");
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_NE(sent[0].payload.find("\"last_run\":{\"id\":41,\"start\":1767222000000,"
+                                 "\"end\":1767222600000,\"reason\":\"schedule\","
+                                 "\"outcome\":\"interrupted\",\"volume_l\":180}"),
+            std::string::npos)
+      << sent[0].payload;
+}
+
 TEST_F(RunLogTest, PumpChangeRepublishesEveryZoneOfItsLineOnlyWhenTheStateChanges) {
-  RunLog runs("demo-farm", actuators_, *store_, bus_);
+  RunLog runs("demo-farm", actuators_, *store_, bus_, clock_);
   ActuatorState pump;
   pump.id = "pump";
   pump.type = config::ActuatorType::pump;
@@ -232,7 +281,7 @@ TEST_F(RunLogTest, SupervisorRunOnSimulatedRelaysEndsInTheLog) {
   boost::asio::io_context io;
   Health health;
   SystemClock clock;
-  RunLog runs(c.site, c.actuators, *store_, bus_);
+  RunLog runs(c.site, c.actuators, *store_, bus_, clock);
   Actuation act(c, io, bus_, health, clock, events_, log_, &runs);
   ASSERT_TRUE(act.start().ok());
   const auto settle = [&] {

@@ -6,6 +6,10 @@
 #include <string>
 
 namespace farmgate::sensors {
+
+namespace {
+const std::string kSiteZone = "site";
+}  // namespace
 namespace {
 
 // Readings may be stamped at most this far ahead of a synchronised gateway clock.
@@ -47,9 +51,14 @@ Result<Decoded> JsonDecoder::decode(std::string_view topic, std::string_view pay
     return make_error("unknown_device", "device '" + binding->device + "' is not configured");
   }
   const config::Device* device = target->second.device;
-  if (!binding->zone.empty() && binding->zone != device->zone) {
-    return make_error("zone_mismatch", "device '" + device->id + "' belongs to zone '" +
-                                           device->zone + "', not '" + binding->zone + "'");
+  // A device without a zone publishes with "site" where the zone goes (config reserves it).
+  const std::string& expected_zone = device->zone.empty() ? kSiteZone : device->zone;
+  if (!binding->zone.empty() && binding->zone != expected_zone) {
+    return make_error("zone_mismatch",
+                      "device '" + device->id + "' belongs to " +
+                          (device->zone.empty() ? std::string("no zone (topic level 'site')")
+                                                : "zone '" + device->zone + "'") +
+                          ", not '" + binding->zone + "'");
   }
   const config::DeviceKind* kind = target->second.kind;
   if (!kind) return make_error("unknown_device", "device kind '" + device->kind + "' is unknown");

@@ -45,15 +45,15 @@ TEST_F(JsonDecoderTest, StampsWithArrivalTimeWithoutTs) {
 }
 
 TEST_F(JsonDecoderTest, FlagsReadingsStampedByAnUnsynchronisedClock) {
-  auto r = decoder_.decode("farm/z2/soil-z2/telemetry", R"({"moisture": 40})",
-                           from_epoch_ms(5000), false);
+  auto r = decoder_.decode("farm/z2/soil-z2/telemetry", R"({"moisture": 40})", from_epoch_ms(5000),
+                           false);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->readings[0].quality, Quality::clock_unsynced);
 }
 
 TEST_F(JsonDecoderTest, IgnoresKeysThatAreNotMetrics) {
-  auto r = decoder_.decode("farm/z1/soil-z1/telemetry", R"({"moisture": 40, "battery": 3.1})",
-                           now_, true);
+  auto r = decoder_.decode("farm/z1/soil-z1/telemetry", R"({"moisture": 40, "battery": 3.1})", now_,
+                           true);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->readings.size(), 1u);
   EXPECT_EQ(r->ignored_keys, 1u);
@@ -83,6 +83,17 @@ TEST_F(JsonDecoderTest, RefusesEachKindOfBadMessageWithItsReason) {
   EXPECT_EQ(reason("farm/z1/ghost-9/telemetry", R"({"moisture": 30})"), "unknown_device");
   EXPECT_EQ(reason("farm/z2/soil-z1/telemetry", R"({"moisture": 30})"), "zone_mismatch");
   EXPECT_EQ(reason(topic, R"({"moisture": 100, "ec": 0})"), "accepted") << "ranges are inclusive";
+}
+
+TEST_F(JsonDecoderTest, DevicesWithoutAZonePublishUnderSite) {
+  auto r = decoder_.decode("farm/site/flow-main/telemetry", R"({"rate": 18.5, "total": 1200})",
+                           now_, true);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->readings[0].zone, "");
+  EXPECT_EQ(r->readings[0].metric, "rate");
+  EXPECT_EQ(reason("farm/z1/flow-main/telemetry", R"({"rate": 1})"), "zone_mismatch");
+  EXPECT_EQ(reason("farm/site/soil-z1/telemetry", R"({"moisture": 30})"), "zone_mismatch")
+      << "a zoned device may not hide under site";
 }
 
 TEST_F(JsonDecoderTest, NeverThrowsOnArbitraryBytes) {

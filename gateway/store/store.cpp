@@ -21,7 +21,7 @@ struct Store::Statements {
   sqlite::Stmt begin, commit, rollback;
   sqlite::Stmt find_series, insert_series;
   sqlite::Stmt insert_reading, insert_outbox, insert_event, set_journal_seq;
-  sqlite::Stmt insert_run, close_run;
+  sqlite::Stmt insert_run, close_run, set_alive;
 };
 
 Store::Store(StoreOptions options, sqlite::Db db, Clock& clock, Metrics& metrics, Logger& log,
@@ -68,32 +68,38 @@ Result<void> Store::prepare() {
   auto commit = make("COMMIT");
   auto rollback = make("ROLLBACK");
   auto find_series = make("SELECT id FROM series WHERE device=?1 AND zone=?2 AND metric=?3");
-  auto insert_series = make(
-      "INSERT INTO series(kind, device, zone, metric, unit) VALUES(?1, ?2, ?3, ?4, ?5)");
+  auto insert_series =
+      make("INSERT INTO series(kind, device, zone, metric, unit) VALUES(?1, ?2, ?3, ?4, ?5)");
   // A replayed reading has the same series and time as the stored one: keep the first.
   auto insert_reading =
       make("INSERT OR IGNORE INTO readings(series, ts, value, quality) VALUES(?1, ?2, ?3, ?4)");
   auto insert_outbox = make("INSERT INTO outbox(line, created) VALUES(?1, ?2)");
-  auto insert_event = make(
-      "INSERT INTO events(ts, severity, code, source, message) VALUES(?1, ?2, ?3, ?4, ?5)");
+  auto insert_event =
+      make("INSERT INTO events(ts, severity, code, source, message) VALUES(?1, ?2, ?3, ?4, ?5)");
   auto set_journal_seq = make("UPDATE meta SET value=?1 WHERE key='journal_seq'");
+  // The supervisor's id when it is free (it always is, unless the log was edited by hand).
   auto insert_run = make(
-      "INSERT INTO irrigation_runs(zone, actuators, start_ms, end_ms, reason, who, requested_ms, "
-      "granted_ms, outcome, detail, volume_l) "
-      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+      "INSERT INTO irrigation_runs(id, zone, actuators, start_ms, end_ms, reason, who, "
+      "requested_ms, granted_ms, outcome, detail, volume_l) "
+      "VALUES((SELECT CASE WHEN ?12 > 0 AND NOT EXISTS(SELECT 1 FROM irrigation_runs WHERE "
+      "id=?12) THEN ?12 END), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+  auto set_alive = make(
+      "INSERT INTO meta(key, value) VALUES('alive_ms', ?1) "
+      "ON CONFLICT(key) DO UPDATE SET value=excluded.value");
   // One run per zone at a time: zone and start name the open row.
   auto close_run = make(
       "UPDATE irrigation_runs SET end_ms=?3, outcome=?4, detail=?5, volume_l=?6, granted_ms=?7 "
       "WHERE zone=?1 AND start_ms=?2 AND end_ms IS NULL");
-  for (auto* r : {&begin, &commit, &rollback, &find_series, &insert_series, &insert_reading,
-                  &insert_outbox, &insert_event, &set_journal_seq, &insert_run, &close_run}) {
+  for (auto* r :
+       {&begin, &commit, &rollback, &find_series, &insert_series, &insert_reading, &insert_outbox,
+        &insert_event, &set_journal_seq, &insert_run, &close_run, &set_alive}) {
     if (!*r) return r->error();
   }
   st_.reset(new Statements{std::move(*begin), std::move(*commit), std::move(*rollback),
                            std::move(*find_series), std::move(*insert_series),
                            std::move(*insert_reading), std::move(*insert_outbox),
                            std::move(*insert_event), std::move(*set_journal_seq),
-                           std::move(*insert_run), std::move(*close_run)});
+                           std::move(*insert_run), std::move(*close_run), std::move(*set_alive)});
 
   auto seq = sqlite::Stmt::prepare(db_, "SELECT value FROM meta WHERE key='journal_seq'");
   if (!seq) return seq.error();
@@ -101,8 +107,9 @@ Result<void> Store::prepare() {
   committed_seq_ = static_cast<std::uint64_t>(seq->int64(0));
 
   auto bounds = sqlite::Stmt::prepare(
-      db_, "SELECT coalesce(min(id), 0), coalesce((SELECT seq FROM sqlite_sequence WHERE "
-           "name='outbox'), 0) FROM outbox");
+      db_,
+      "SELECT coalesce(min(id), 0), coalesce((SELECT seq FROM sqlite_sequence WHERE "
+      "name='outbox'), 0) FROM outbox");
   if (!bounds) return bounds.error();
   if (auto row = bounds->step(); !row) return row.error();
   outbox_max_id_ = bounds->int64(1);
@@ -130,7 +137,9 @@ Result<void> Store::prepare() {
   return {};
 }
 
-Store::~Store() { stop(); }
+Store::~Store() {
+  stop();
+}
 
 std::uint64_t Store::committed_seq() const {
   std::lock_guard lock(mu_);
@@ -161,8 +170,10 @@ void Store::submit(std::uint64_t seq, ReadingBatch batch) {
   queued_readings_ += batch.size();
   queue_.emplace_back(std::make_pair(seq, std::move(batch)));
   ++submitted_;
-  if (queued_readings_ >= options_.config.batch_max) wake_.notify_one();
-  else if (queue_.size() == 1) wake_.notify_one();  // starts the batch_interval clock
+  if (queued_readings_ >= options_.config.batch_max)
+    wake_.notify_one();
+  else if (queue_.size() == 1)
+    wake_.notify_one();  // starts the batch_interval clock
 }
 
 void Store::submit(Event event) {
@@ -195,7 +206,8 @@ void Store::run() {
     {
       std::unique_lock lock(mu_);
       // Wait for work, then for the batch to fill or its first item to have waited long enough.
-      wake_.wait_until(lock, std::chrono::steady_clock::now() + options_.config.maintenance_interval,
+      wake_.wait_until(lock,
+                       std::chrono::steady_clock::now() + options_.config.maintenance_interval,
                        [&] { return !queue_.empty() || stopping_; });
       if (!queue_.empty() && !stopping_ && !flush_requested_) {
         const auto deadline = std::chrono::steady_clock::now() + options_.config.batch_interval;
@@ -293,12 +305,15 @@ Result<void> Store::commit(std::vector<Item>& items) {
     st_->set_journal_seq.bind(1, static_cast<std::int64_t>(max_seq));
     if (auto s = st_->set_journal_seq.run(); !s) return fail(s.error());
   }
+  st_->set_alive.bind(1, now_ms);
+  if (auto s = st_->set_alive.run(); !s) return fail(s.error());
   if (auto r = st_->commit.run(); !r) return fail(r.error());
 
   // Evict before anyone hears of the commit, so the bound holds whenever flush() returns.
   if (outbox && outbox_max_id_ - outbox_min_id_ + 1 >
                     static_cast<std::int64_t>(options_.config.outbox_max_rows)) {
-    if (auto r = prune_and_evict(); !r) log_.error("store", "outbox eviction: " + r.error().message);
+    if (auto r = prune_and_evict(); !r)
+      log_.error("store", "outbox eviction: " + r.error().message);
   }
   committed_readings_.inc(readings);
   batch_size_.observe(static_cast<double>(readings));
@@ -326,8 +341,10 @@ Result<void> Store::commit(std::vector<Item>& items) {
 
 Result<void> Store::record_run(const IrrigationRun& run, std::string& line, std::int64_t now_ms) {
   auto bind_volume = [&run](sqlite::Stmt& st, int index) {
-    if (run.volume_l) st.bind(index, *run.volume_l);
-    else st.bind_null(index);
+    if (run.volume_l)
+      st.bind(index, *run.volume_l);
+    else
+      st.bind_null(index);
   };
   const std::int64_t start_ms = to_epoch_ms(run.start);
   bool closed = false;
@@ -357,9 +374,12 @@ Result<void> Store::record_run(const IrrigationRun& run, std::string& line, std:
         .bind(7, static_cast<std::int64_t>(run.requested.count()))
         .bind(8, static_cast<std::int64_t>(run.granted.count()))
         .bind(9, std::string_view(run.outcome))
-        .bind(10, std::string_view(run.detail));
-    if (run.end) st_->insert_run.bind(4, to_epoch_ms(*run.end));
-    else st_->insert_run.bind_null(4);
+        .bind(10, std::string_view(run.detail))
+        .bind(12, static_cast<std::int64_t>(run.id));
+    if (run.end)
+      st_->insert_run.bind(4, to_epoch_ms(*run.end));
+    else
+      st_->insert_run.bind_null(4);
     bind_volume(st_->insert_run, 11);
     if (auto s = st_->insert_run.run(); !s) return s;
   }
@@ -417,6 +437,8 @@ Result<std::int64_t> Store::series_id(const Reading& r) {
 
 void Store::maintain() {
   next_maintenance_ = clock_.steady_now() + options_.config.maintenance_interval;
+  st_->set_alive.bind(1, to_epoch_ms(clock_.now()));
+  if (auto r = st_->set_alive.run(); !r) log_.error("store", "alive mark: " + r.error().message);
   if (auto r = prune_and_evict(); !r) log_.error("store", "outbox pruning: " + r.error().message);
   if (auto r = apply_retention(); !r) log_.error("store", "retention: " + r.error().message);
 }
@@ -444,8 +466,8 @@ Result<void> Store::prune_and_evict() {
 
   if (auto r = db_.exec("BEGIN IMMEDIATE"); !r) return r;
   auto del = sqlite::Stmt::prepare(db_, "DELETE FROM outbox WHERE id < ?1");
-  auto count = sqlite::Stmt::prepare(
-      db_, "UPDATE uplink_cursor SET evicted = evicted + ?2 WHERE name = ?1");
+  auto count =
+      sqlite::Stmt::prepare(db_, "UPDATE uplink_cursor SET evicted = evicted + ?2 WHERE name = ?1");
   if (!del || !count) {
     (void)db_.exec("ROLLBACK");
     return del ? count.error() : del.error();
@@ -494,6 +516,143 @@ Result<void> Store::apply_retention() {
   if (!del) return del.error();
   del->bind(1, cutoff);
   return del->run();
+}
+
+}  // namespace farmgate::store
+
+namespace farmgate::store {
+
+Result<RunRecovery> Store::recover_runs(const std::map<std::string, ZoneMeter>& meters) {
+  RunRecovery out;
+  auto alive_q = sqlite::Stmt::prepare(db_, "SELECT value FROM meta WHERE key='alive_ms'");
+  if (!alive_q) return alive_q.error();
+  auto alive_row = alive_q->step();
+  if (!alive_row) return alive_row.error();
+  // -1: never marked (a database from before alive_ms existed); runs then end at their start.
+  const std::int64_t alive = *alive_row && !alive_q->is_null(0) ? alive_q->int64(0) : -1;
+
+  auto open_q = sqlite::Stmt::prepare(
+      db_,
+      "SELECT id, zone, actuators, start_ms, reason, who, requested_ms, granted_ms "
+      "FROM irrigation_runs WHERE end_ms IS NULL ORDER BY id");
+  if (!open_q) return open_q.error();
+  for (;;) {
+    auto row = open_q->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    IrrigationRun r;
+    r.id = static_cast<std::uint64_t>(open_q->int64(0));
+    r.zone = open_q->text(1);
+    const std::string acts = open_q->text(2);
+    for (std::size_t at = 0; at <= acts.size();) {
+      const std::size_t comma = std::min(acts.find(',', at), acts.size());
+      if (comma > at) r.actuators.push_back(acts.substr(at, comma - at));
+      at = comma + 1;
+    }
+    const std::int64_t start = open_q->int64(3);
+    r.start = from_epoch_ms(start);
+    r.reason = open_q->text(4);
+    r.who = open_q->text(5);
+    r.requested = Millis{open_q->int64(6)};
+    r.granted = Millis{open_q->int64(7)};
+    std::int64_t end = std::max(alive, start);
+    if (r.granted > Millis{0}) end = std::min(end, start + r.granted.count());
+    r.end = from_epoch_ms(end);
+    r.outcome = "interrupted";
+    r.detail =
+        "farmgate stopped unexpectedly (crash or power cut) during the run; the end is the last "
+        "moment it was known running";
+    if (auto m = meters.find(r.zone); m != meters.end()) {
+      auto v = volume_between(m->second, start, end);
+      if (!v) return v.error();
+      r.volume_l = *v;
+    }
+    out.interrupted.push_back(std::move(r));
+  }
+  if (!out.interrupted.empty()) {
+    if (auto r = st_->begin.run(); !r) return r.error();
+    std::string line;
+    const std::int64_t now_ms = to_epoch_ms(clock_.now());
+    for (const auto& run : out.interrupted) {
+      if (auto s = record_run(run, line, now_ms); !s) {
+        (void)st_->rollback.run();
+        return s.error();
+      }
+    }
+    if (auto r = st_->commit.run(); !r) return r.error();
+    outbox_newest_ = outbox_max_id_;
+  }
+
+  auto last_q = sqlite::Stmt::prepare(
+      db_,
+      "SELECT r.id, r.zone, r.actuators, r.start_ms, r.end_ms, r.reason, r.who, r.outcome, "
+      "r.volume_l FROM irrigation_runs r "
+      "WHERE r.id = (SELECT max(id) FROM irrigation_runs WHERE zone = r.zone AND end_ms IS "
+      "NOT NULL) ORDER BY r.zone");
+  if (!last_q) return last_q.error();
+  for (;;) {
+    auto row = last_q->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    IrrigationRun r;
+    r.id = static_cast<std::uint64_t>(last_q->int64(0));
+    r.zone = last_q->text(1);
+    r.start = from_epoch_ms(last_q->int64(3));
+    r.end = from_epoch_ms(last_q->int64(4));
+    r.reason = last_q->text(5);
+    r.who = last_q->text(6);
+    r.outcome = last_q->text(7);
+    if (!last_q->is_null(8)) r.volume_l = last_q->real(8);
+    out.last.push_back(std::move(r));
+  }
+  auto max_q = sqlite::Stmt::prepare(db_, "SELECT coalesce(max(id), 0) FROM irrigation_runs");
+  if (!max_q) return max_q.error();
+  if (auto row = max_q->step(); !row) return row.error();
+  out.max_id = static_cast<std::uint64_t>(max_q->int64(0));
+  return out;
+}
+
+Result<std::optional<double>> Store::volume_between(const ZoneMeter& meter, std::int64_t from_ms,
+                                                    std::int64_t to_ms) {
+  const std::string& metric = meter.total.empty() ? meter.rate : meter.total;
+  // The counter's last value at or before each end; the rate's readings in between.
+  auto q = sqlite::Stmt::prepare(
+      db_, meter.total.empty()
+               ? "SELECT r.ts, r.value FROM readings r JOIN series s ON s.id = r.series "
+                 "WHERE s.device=?1 AND s.metric=?2 AND r.ts BETWEEN ?3 AND ?4 ORDER BY r.ts"
+               : "SELECT r.ts, r.value FROM readings r JOIN series s ON s.id = r.series "
+                 "WHERE s.device=?1 AND s.metric=?2 AND r.ts <= ?4 AND r.ts >= ?3 - 600000 "
+                 "ORDER BY r.ts");
+  if (!q) return q.error();
+  q->bind(1, std::string_view(meter.device))
+      .bind(2, std::string_view(metric))
+      .bind(3, from_ms)
+      .bind(4, to_ms);
+  std::vector<std::pair<std::int64_t, double>> points;
+  for (;;) {
+    auto row = q->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    points.emplace_back(q->int64(0), q->real(1));
+  }
+  if (points.empty()) return std::optional<double>{};
+  double litres = 0;
+  if (meter.total.empty()) {
+    // Each rate held until the next reading, at most five minutes (as FlowWatch counts it).
+    for (std::size_t i = 0; i < points.size(); ++i) {
+      const std::int64_t next = i + 1 < points.size() ? points[i + 1].first : to_ms;
+      const auto held = std::min<std::int64_t>(next - points[i].first, 300'000);
+      litres += points[i].second * static_cast<double>(held) / 60'000.0;
+    }
+    return std::optional<double>(litres);
+  }
+  // The counter: its growth from the last value at or before the start, resets skipped.
+  std::optional<double> prev;
+  for (const auto& [ts, v] : points) {
+    if (prev && v >= *prev && ts > from_ms) litres += v - *prev;
+    prev = v;
+  }
+  return std::optional<double>(litres);
 }
 
 }  // namespace farmgate::store

@@ -12,6 +12,12 @@
 // `irrigation` line to the outbox: tags site, zone, actuator (the valve), fields duration_s,
 // reason and volume_l (when known), stamped with the run's start.
 //
+// Crash recovery: every commit and every maintenance pass records when the gateway was last
+// alive (meta 'alive_ms'; at most maintenance_interval old). recover_runs(), called once between
+// open() and start(), closes the runs a crash or power cut left open: outcome "interrupted", the
+// end estimated as the last moment farmgate was known alive (never past start + granted, which
+// the device's own auto-off enforces), and the volume from the line's flow meter readings.
+//
 // Maintenance runs on the same thread: delivered outbox lines are pruned, the backlog is held
 // under `outbox_max_rows` by evicting the oldest lines (counted per uplink and alarmed), and raw
 // readings past `retention` are deleted.
@@ -25,8 +31,10 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -46,9 +54,22 @@
 namespace farmgate::store {
 
 struct StoreOptions {
-  config::StoreConfig config;  // path must be set
-  std::string site;            // the `site` tag upstream
+  config::StoreConfig config;        // path must be set
+  std::string site;                  // the `site` tag upstream
   std::vector<std::string> uplinks;  // names of the configured uplinks (each has a cursor)
+};
+
+// Where a zone's water is counted: its line's flow meter (config::FlowCheck).
+struct ZoneMeter {
+  std::string device;
+  std::string rate;   // L/min readings
+  std::string total;  // litre counter readings; empty = integrate the rate
+};
+
+struct RunRecovery {
+  std::vector<IrrigationRun> interrupted;  // the runs closed now, as closed
+  std::vector<IrrigationRun> last;         // the newest closed run of each zone
+  std::uint64_t max_id = 0;                // the highest run id in the log
 };
 
 class Store {
@@ -65,6 +86,9 @@ class Store {
 
   // The last journal sequence number known committed; replay starts after it.
   std::uint64_t committed_seq() const;
+
+  // Before start(), on the owner thread. `meters` maps a zone to its flow meter, if any.
+  Result<RunRecovery> recover_runs(const std::map<std::string, ZoneMeter>& meters);
 
   void start(CommitHook on_commit);
   // Commits everything submitted, then ends the thread.
@@ -95,6 +119,8 @@ class Store {
   Result<void> commit(std::vector<Item>& items);
   Result<std::int64_t> series_id(const Reading& r);
   Result<void> record_run(const IrrigationRun& run, std::string& line, std::int64_t now_ms);
+  Result<std::optional<double>> volume_between(const ZoneMeter& meter, std::int64_t from_ms,
+                                               std::int64_t to_ms);
   void maintain();
   Result<void> prune_and_evict();
   Result<void> apply_retention();
@@ -120,8 +146,8 @@ class Store {
   std::condition_variable committed_;  // flush() waits on it
   std::deque<Item> queue_;
   std::size_t queued_readings_ = 0;
-  std::uint64_t submitted_ = 0;        // items ever submitted
-  std::uint64_t done_ = 0;             // items ever committed (or dropped after an error)
+  std::uint64_t submitted_ = 0;  // items ever submitted
+  std::uint64_t done_ = 0;       // items ever committed (or dropped after an error)
   std::uint64_t committed_seq_ = 0;
   bool flush_requested_ = false;
   bool stopping_ = false;

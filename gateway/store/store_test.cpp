@@ -5,8 +5,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <filesystem>
 #include <atomic>
+#include <filesystem>
 #include <mutex>
 
 namespace farmgate::store {
@@ -230,6 +230,90 @@ TEST_F(StoreTest, RunWithoutFlowMeterHasNoVolume) {
   EXPECT_EQ(text("SELECT line FROM outbox"),
             "irrigation,actuator=valve-z1,site=demo-farm,zone=z1 "
             "duration_s=60,reason=\"rule\" 1767225600000");
+}
+
+// A crash in the middle of a run: the next start closes it with the last moment the gateway was
+// known alive, the flow meter's litres up to then, and sends it upstream.
+TEST_F(StoreTest, RecoveryClosesARunACrashLeftOpen) {
+  {
+    auto store = open();
+    store->start(nullptr);
+    IrrigationRun run = open_run(clock_);
+    run.id = 7;
+    store->submit(run);
+    // The flow meter's counter: 1000 L before, then 20 L/min for 2 minutes; the gateway's last
+    // commit is at +2 min.
+    std::uint64_t seq = 1;
+    for (int s = -60; s <= 120; s += 10) {
+      const std::int64_t ts = to_epoch_ms(run.start) + s * 1000;
+      const double total = 1000 + std::max(s, 0) / 3.0;
+      store->submit(seq++,
+                    {Reading{"flow-main", "", "flow", "total", total, "L", from_epoch_ms(ts)}});
+    }
+    clock_.advance(Millis{120'000});
+    store->submit(seq++, message("soil-z1", 0, 33));
+    store->flush();
+    store->stop();  // as good as a kill: the run stays open
+  }
+  EXPECT_EQ(scalar("SELECT count(*) FROM irrigation_runs WHERE end_ms IS NULL"), 1);
+  clock_.advance(Millis{3'600'000});  // the power comes back an hour later
+  auto store = open();
+  auto rec = store->recover_runs({{"z1", ZoneMeter{"flow-main", "rate", "total"}}});
+  ASSERT_TRUE(rec.ok()) << rec.error().message;
+  ASSERT_EQ(rec->interrupted.size(), 1u);
+  const IrrigationRun& r = rec->interrupted[0];
+  EXPECT_EQ(r.id, 7u);
+  EXPECT_EQ(r.outcome, "interrupted");
+  EXPECT_EQ(*r.end - r.start, Millis{120'000}) << "the last moment it was known alive";
+  ASSERT_TRUE(r.volume_l.has_value());
+  EXPECT_NEAR(*r.volume_l, 40.0, 1e-9);
+  EXPECT_EQ(rec->max_id, 7u);
+  ASSERT_EQ(rec->last.size(), 1u);
+  EXPECT_EQ(rec->last[0].outcome, "interrupted");
+  EXPECT_EQ(scalar("SELECT count(*) FROM irrigation_runs WHERE end_ms IS NULL"), 0);
+  EXPECT_EQ(text("SELECT line FROM outbox WHERE line LIKE 'irrigation%'"),
+            "irrigation,actuator=valve-z1,site=demo-farm,zone=z1 "
+            "duration_s=120,reason=\"rule\",volume_l=40 1767225600000");
+  auto again = store->recover_runs({});
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->interrupted.empty()) << "closed once";
+}
+
+TEST_F(StoreTest, RecoveryNeverPutsTheEndPastTheGrantedTime) {
+  {
+    auto store = open();
+    store->start(nullptr);
+    IrrigationRun run = open_run(clock_);  // 10 minutes granted
+    store->submit(run);
+    store->flush();
+    clock_.advance(Millis{3'600'000});
+    store->submit(1, message("soil-z1", 0, 33));  // alive long after the run should have ended
+    store->flush();
+  }
+  auto store = open();
+  auto rec = store->recover_runs({});
+  ASSERT_TRUE(rec.ok());
+  ASSERT_EQ(rec->interrupted.size(), 1u);
+  EXPECT_EQ(*rec->interrupted[0].end - rec->interrupted[0].start, Millis{600'000});
+  EXPECT_FALSE(rec->interrupted[0].volume_l.has_value()) << "no meter, no volume";
+}
+
+TEST_F(StoreTest, RunIdsAreTheSupervisorsAndSurviveARestart) {
+  auto store = open();
+  store->start(nullptr);
+  IrrigationRun run = open_run(clock_);
+  run.id = 12;
+  run.end = run.start + Millis{1000};
+  run.outcome = "completed";
+  store->submit(run);
+  store->flush();
+  store->stop();
+  auto reopened = open();
+  auto rec = reopened->recover_runs({});
+  ASSERT_TRUE(rec.ok());
+  EXPECT_EQ(rec->max_id, 12u);
+  ASSERT_EQ(rec->last.size(), 1u);
+  EXPECT_EQ(rec->last[0].id, 12u);
 }
 
 TEST_F(StoreTest, RunEndWithoutItsStartIsStoredWhole) {

@@ -78,6 +78,7 @@ Farm mode:
   --valve-relays Z=ID,..  the valve relay of zone z1/z2 (default valve-z1, valve-z2)
   --flow-lpm X          what the pump delivers, split across open valves (default 20)
   --tank-litres X       tank capacity (default 2000)
+  --moisture-start X    soil moisture at start, % (20-60, default 38; each zone differs a little)
   --tank-start-percent X  tank level at start (default 90)
   --tank-refill-lpm X   how fast the tank refills (default 2)
   --zone-area-m2 X      wetted area of a zone (default 12)
@@ -198,6 +199,10 @@ Result<SimOptions> parse_options(const std::vector<std::string>& args) {
       if (!positive(o.farm.flow_lpm)) return invalid();
     } else if (name == "--tank-litres") {
       if (!positive(o.farm.tank_litres)) return invalid();
+    } else if (name == "--moisture-start") {
+      double x = 0;
+      if (!parse_number(v, x) || !(x >= 20 && x <= 60)) return invalid();
+      o.farm.soil.moisture_start = x;
     } else if (name == "--tank-start-percent") {
       double x = 0;
       if (!parse_number(v, x) || !(x >= 0 && x <= 100)) return invalid();

@@ -147,6 +147,8 @@ TEST(SimOptionsTest, ParsesTheFarmOptions) {
                           "500",
                           "--tank-start-percent",
                           "50",
+                          "--moisture-start",
+                          "29.5",
                           "--tank-refill-lpm",
                           "0",
                           "--zone-area-m2",
@@ -166,6 +168,7 @@ TEST(SimOptionsTest, ParsesTheFarmOptions) {
   EXPECT_EQ(o->farm.flow_lpm, 30);
   EXPECT_EQ(o->farm.tank_litres, 500);
   EXPECT_EQ(o->farm.tank_start_percent, 50);
+  EXPECT_EQ(o->farm.soil.moisture_start, 29.5);
   EXPECT_EQ(o->farm.tank_refill_lpm, 0);
   EXPECT_EQ(o->farm.zone_area_m2, 20);
   EXPECT_EQ(o->farm.root_depth_m, 0.3);
@@ -190,6 +193,7 @@ TEST(SimOptionsTest, RefusesBadFarmOptions) {
                                                          {"--flow-lpm", "0"},
                                                          {"--tank-litres", "-5"},
                                                          {"--tank-start-percent", "101"},
+                                                         {"--moisture-start", "75"},
                                                          {"--tank-refill-lpm", "-1"},
                                                          {"--zone-area-m2", "nan"},
                                                          {"--report-interval-ms", "0"}}) {
