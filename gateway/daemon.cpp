@@ -111,13 +111,6 @@ class Instance {
 
     bus_ = std::make_unique<PahoBus>(io_, config_.mqtt, config_.site, metrics_, log_, health_);
     events_.attach(store_.get(), bus_.get());
-    for (const auto& run : recovery->interrupted) {
-      events_.raise(Event{Severity::alarm, "run_interrupted", "actuators",
-                          "the run " + std::to_string(run.id) + " of zone " + run.zone +
-                              " was cut short: farmgate stopped unexpectedly (crash or power "
-                              "cut); every pump and valve is switched off at start",
-                          clock_.now()});
-    }
     ingest_ = std::make_unique<Ingest>(*journal_, *store_, live_devices(config_),
                                        [this](const ReadingBatch& batch) {
                                          boost::asio::post(io_, [this, batch] { on_live(batch); });
@@ -145,6 +138,14 @@ class Instance {
         std::make_unique<Commands>(config_.site, *bus_, io_, actuation_->supervisor(), log_);
     commands_->subscribe();
     if (auto r = bus_->start(); !r) return r.error();
+    // Raised once the bus exists, so they are sent as soon as the broker answers.
+    for (const auto& run : recovery->interrupted) {
+      events_.raise(Event{Severity::alarm, "run_interrupted", "actuators",
+                          "the run " + std::to_string(run.id) + " of zone " + run.zone +
+                              " was cut short: farmgate stopped unexpectedly (crash or power "
+                              "cut); every pump and valve is switched off at start",
+                          clock_.now()});
+    }
 
     http_ = std::make_unique<http::HttpServer>(io_, config_.http, log_, metrics_);
     http::register_ops_routes(*http_, health_, metrics_);

@@ -1,5 +1,7 @@
 #include "gateway/mqtt_client.h"
 
+#include "gateway/tcp_nodelay.h"
+
 #include <mqtt/async_client.h>
 #include <boost/asio/post.hpp>
 
@@ -58,8 +60,9 @@ void PahoBus::subscribe(const std::string& filter, int qos, Handler handler) {
 Result<void> PahoBus::start() {
   try {
     mqtt::create_options opts(MQTTVERSION_3_1_1);
-    // Alarms and states raised while the broker is away are sent when it is back.
-    opts.set_send_while_disconnected(true);
+    // Alarms and states raised while the broker is away are sent when it is back — also those
+    // raised before the first connection (e.g. a run a crash interrupted, found at start).
+    opts.set_send_while_disconnected(true, /*anyTime=*/true);
     opts.set_max_buffered_messages(10000);
     client_ = std::make_unique<mqtt::async_client>(paho_uri(config_.url), config_.client_id, opts,
                                                    nullptr);
@@ -125,6 +128,8 @@ void PahoBus::on_connected() {
   backoff_ = config_.reconnect_min;
   health_.set("mqtt", Health::Status::up, "connected to " + config_.url);
   log_.info("mqtt", "connected to " + config_.url + " as " + config_.client_id);
+  // Commands answer readings within milliseconds, not after a delayed ACK (tcp_nodelay.h).
+  (void)set_tcp_nodelay_to_port(mqtt_url_port(config_.url));
   publish(status_topic_, "online", 1, true);
   for (const auto& s : subs_) {
     try {

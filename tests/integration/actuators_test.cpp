@@ -11,8 +11,10 @@
 
 #include <mqtt/async_client.h>
 #include <boost/json.hpp>
+#include <cstdio>
 #include <mutex>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "tests/integration/harness.h"
@@ -103,13 +105,16 @@ class Trace {
   }
   std::size_t size() const { return messages().size(); }
   // The first message on `topic` with `payload` from index `from`, waiting up to `timeout`.
+  // The first message on `topic` from index `from` whose payload is `payload` (or contains it).
   std::optional<Traced> wait(const std::string& topic, const std::string& payload,
-                             std::chrono::milliseconds timeout, std::size_t from = 0) const {
+                             std::chrono::milliseconds timeout, std::size_t from = 0,
+                             bool contains = false) const {
     std::optional<Traced> hit;
     wait_for(
         [&] {
           for (const auto& m : on(topic, from)) {
-            if (payload.empty() || m.payload == payload) {
+            if (payload.empty() || m.payload == payload ||
+                (contains && m.payload.find(payload) != std::string::npos)) {
               hit = m;
               return true;
             }
@@ -139,6 +144,19 @@ class Trace {
 
 std::string power(const std::string& kind, const std::string& id) {
   return kind + "/" + id + "/POWER";
+}
+
+// One row of a query through the sqlite3 command-line tool, columns separated by '|'.
+std::string sqlite_query(const std::string& db, const std::string& sql) {
+  const std::string cmd = "sqlite3 -readonly '" + db + "' \"" + sql + "\"";
+  std::string out;
+  if (FILE* p = popen(cmd.c_str(), "r")) {
+    char buf[512];
+    while (fgets(buf, sizeof buf, p) != nullptr) out += buf;
+    pclose(p);
+  }
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  return out;
 }
 
 long long ms(Clock::duration d) {
@@ -351,6 +369,8 @@ TEST_F(ActuatorsTest, AfterAKillDuringARunTheNextStartSwitchesEverythingOffAtOnc
   ASSERT_EQ(command("irrigate", {{"zone", "z1"}, {"seconds", 60}}).at("ok"), true);
   ASSERT_TRUE(trace_->wait(power("stat", "pump"), "ON", 5s, from));
 
+  std::this_thread::sleep_for(1500ms);  // a commit or two with the run open
+  const auto killed_at = std::chrono::system_clock::now();
   farmgate_->kill9();
   farmgate_.reset();
   std::this_thread::sleep_for(300ms);  // the simulated relays stay ON (PulseTime is not played)
@@ -366,6 +386,24 @@ TEST_F(ActuatorsTest, AfterAKillDuringARunTheNextStartSwitchesEverythingOffAtOnc
   auto order = power_commands(restart);
   ASSERT_FALSE(order.empty());
   EXPECT_EQ(order[0], (std::pair<std::string, std::string>{"pump", "OFF"}));
+
+  // The run log: the interrupted run is closed, its end no later than the kill, with an alarm.
+  EXPECT_TRUE(trace_->wait(std::string("farmgate/") + kSite + "/alarms", "run_interrupted", 10s,
+                           restart, /*contains=*/true));
+  const std::string row = sqlite_query(dir_.file("data/farmgate.db"),
+                                       "SELECT outcome, start_ms, end_ms FROM irrigation_runs");
+  std::istringstream fields(row);
+  std::string outcome;
+  long long start_ms = 0, end_ms = 0;
+  char sep = 0;
+  std::getline(fields, outcome, '|');
+  fields >> start_ms >> sep >> end_ms;
+  EXPECT_EQ(outcome, "interrupted") << row;
+  const long long kill_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(killed_at.time_since_epoch()).count();
+  EXPECT_GT(end_ms, start_ms) << row;
+  EXPECT_LE(end_ms, kill_ms + 500) << "the end is when farmgate was last alive, not the restart";
+  EXPECT_GE(end_ms, kill_ms - 2000) << "and not long before it";
 }
 
 TEST_F(ActuatorsTest, ARelayThatNeverAnswersRaisesAnAlarmAndGetsNoSecondOn) {
