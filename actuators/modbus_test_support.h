@@ -153,7 +153,7 @@ class ModbusTestSlave {
     if (!thread_.joinable()) return;
     (void)!::write(stop_write_.get(), "x", 1);
     thread_.join();
-    client_.reset();
+    clients_.clear();
     listener_.reset();
     if (ctx_ && !device_.empty()) modbus_close(ctx_.get());
     ctx_.reset();
@@ -192,30 +192,38 @@ class ModbusTestSlave {
     port_ = ntohs(addr.sin_port);
   }
 
+  // TCP: every connected client is served (a Modbus TCP gateway takes several, and each
+  // actuator's driver keeps its own connection). RTU: the one line.
   void serve() {
     std::vector<std::uint8_t> query(MODBUS_MAX_ADU_LENGTH);
     for (;;) {
-      const int line = device_.empty() ? client_.get() : modbus_get_socket(ctx_.get());
-      pollfd fds[3] = {
-          {stop_read_.get(), POLLIN, 0}, {listener_.get(), POLLIN, 0}, {line, POLLIN, 0}};
-      if (::poll(fds, 3, -1) < 0) continue;
+      std::vector<pollfd> fds{{stop_read_.get(), POLLIN, 0}, {listener_.get(), POLLIN, 0}};
+      if (device_.empty()) {
+        for (const Fd& c : clients_) fds.push_back({c.get(), POLLIN, 0});
+      } else {
+        fds.push_back({modbus_get_socket(ctx_.get()), POLLIN, 0});
+      }
+      if (::poll(fds.data(), fds.size(), -1) < 0) continue;
       if (fds[0].revents != 0) return;
       if (fds[1].revents != 0) {
-        // One client at a time, the newest: a reconnecting driver has given up the old one.
-        client_ = Fd(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+        clients_.emplace_back(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
         continue;
       }
-      if (fds[2].revents == 0) continue;
-      if (device_.empty()) modbus_set_socket(ctx_.get(), line);
-      const int n = modbus_receive(ctx_.get(), query.data());
-      if (n < 0) {
-        if (device_.empty()) client_.reset();  // the client went away
-        continue;
+      for (std::size_t i = 2; i < fds.size(); ++i) {
+        if (fds[i].revents == 0) continue;
+        if (device_.empty()) modbus_set_socket(ctx_.get(), fds[i].fd);
+        const int n = modbus_receive(ctx_.get(), query.data());
+        if (n < 0) {
+          if (device_.empty()) {  // the client went away
+            std::erase_if(clients_, [&](const Fd& c) { return c.get() == fds[i].fd; });
+          }
+          break;  // the descriptors changed: poll again
+        }
+        if (n == 0) continue;  // RTU: addressed to another slave
+        ++requests_;
+        std::lock_guard lock(mutex_);
+        modbus_reply(ctx_.get(), query.data(), n, mapping_.get());
       }
-      if (n == 0) continue;  // RTU: addressed to another slave
-      ++requests_;
-      std::lock_guard lock(mutex_);
-      modbus_reply(ctx_.get(), query.data(), n, mapping_.get());
     }
   }
 
@@ -226,7 +234,7 @@ class ModbusTestSlave {
   std::unique_ptr<modbus_mapping_t, void (*)(modbus_mapping_t*)> mapping_;
   std::unique_ptr<modbus_t, FreeContext> ctx_;
   Fd listener_;
-  Fd client_;
+  std::vector<Fd> clients_;
   Fd stop_read_;
   Fd stop_write_;
   std::atomic<int> requests_{0};

@@ -13,6 +13,19 @@
 namespace farmgate::gateway {
 namespace {
 
+// Runs the loop until every command is confirmed and no run is left (at most 5 s).
+void run_until_quiescent(boost::asio::io_context& io, Actuation& act) {
+  boost::asio::steady_timer poll(io);
+  std::function<void()> check = [&] {
+    if (act.supervisor().quiescent()) return io.stop();
+    poll.expires_after(std::chrono::milliseconds(5));
+    poll.async_wait([&](boost::system::error_code) { check(); });
+  };
+  check();
+  io.restart();
+  io.run_for(std::chrono::seconds(5));
+}
+
 using namespace std::chrono_literals;
 
 TEST(AsioSchedulerTest, TimersFireInTimeOrderAndCancelledOnesDoNot) {
@@ -103,18 +116,7 @@ TEST(ActuationTest, RunsAZoneOnSimulatedRelaysThroughTheSupervisor) {
   const config::Config c = simulated_farm();
   Actuation act(c, io, bus, health, clock, events, log, nullptr);
   ASSERT_TRUE(act.start().ok());
-  // Runs the loop until every command is confirmed and no run is left.
-  const auto settle = [&] {
-    boost::asio::steady_timer poll(io);
-    std::function<void()> check = [&] {
-      if (act.supervisor().quiescent()) return io.stop();
-      poll.expires_after(5ms);
-      poll.async_wait([&](boost::system::error_code) { check(); });
-    };
-    check();
-    io.restart();
-    io.run_for(5s);
-  };
+  const auto settle = [&] { run_until_quiescent(io, act); };
   settle();  // the OFFs of the start-up safe state are confirmed
   auto grant = act.supervisor().irrigate("z1", Millis{50}, actuators::RunReason::manual, "test");
   ASSERT_TRUE(grant.ok()) << grant.error().message;
@@ -172,17 +174,7 @@ TEST(ActuationTest, RunsAZoneOnModbusCoilsWhoseWorkersPostToTheIoThread) {
   const config::Config c = modbus_farm(board.port());
   Actuation act(c, io, bus, health, clock, events, log, nullptr);
   ASSERT_TRUE(act.start().ok());
-  const auto settle = [&] {
-    boost::asio::steady_timer poll(io);
-    std::function<void()> check = [&] {
-      if (act.supervisor().quiescent()) return io.stop();
-      poll.expires_after(5ms);
-      poll.async_wait([&](boost::system::error_code) { check(); });
-    };
-    check();
-    io.restart();
-    io.run_for(5s);
-  };
+  const auto settle = [&] { run_until_quiescent(io, act); };
   settle();
   EXPECT_FALSE(board.coil(0)) << "the start-up safe state did not reach the board";
   auto grant = act.supervisor().irrigate("z1", Millis{200}, actuators::RunReason::manual, "test");
