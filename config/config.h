@@ -237,6 +237,91 @@ struct SiteLocation {
   double altitude_m = 0;
 };
 
+// ---- programs and schedules (docs/rules.md, "Programs and schedules") ---------------------
+
+// A stretch of local time of day, [from, to) in minutes since local midnight; to < from wraps
+// past midnight ("22:00-02:00").
+struct WateringWindow {
+  int from_minute = 0;
+  int to_minute = 24 * 60;
+
+  bool contains(int minute_of_day) const {
+    return from_minute <= to_minute ? minute_of_day >= from_minute && minute_of_day < to_minute
+                                    : minute_of_day >= from_minute || minute_of_day < to_minute;
+  }
+};
+
+// When a program starts: a cron line (site time zone) or an offset from sunrise or sunset.
+struct ProgramStart {
+  enum class Kind { cron, sunrise, sunset };
+  Kind kind = Kind::cron;
+  SourceText cron;   // kind == cron: the five fields (parsed by rules/cron.h)
+  Millis offset{0};  // sunrise, sunset: may be negative
+  int line = 0;      // where the start was written, for rules::check_rules
+  int column = 0;
+};
+
+struct ProgramZone {
+  std::string zone;
+  Millis duration{0};  // at 100 % budget
+  SourceText skip_if;  // empty: the program's skip_if
+  // The zone names this program as its fallback_program (zones[].fallback_program): the entry
+  // runs only while the zone's rules cannot decide (their sensors are dead).
+  bool fallback = false;
+};
+
+// Zones watered one after another, e.g. every morning at 05:00.
+struct Program {
+  std::string name;
+  std::vector<ProgramZone> zones;
+  int budget_percent = 100;  // scales every duration (seasonal adjustment)
+  SourceText skip_if;        // skip a zone whose entry has no skip_if of its own when true
+  std::vector<ProgramStart> starts;
+  std::vector<WateringWindow> windows;  // empty: the top-level watering_windows
+};
+
+// No program starts while `when` is true, nor for `hold` after it was last true.
+struct RainDelay {
+  SourceText when;  // empty: no automatic rain delay
+  Millis hold = 24h;
+};
+
+// ---- evapotranspiration (docs/agronomy.md, "Running it: ET-driven zones") ---------------------
+
+// The farm's weather station: the device and which of its metrics carry what. Only temp_c is
+// required; without humidity, wind and radiation ET0 falls back to Hargreaves.
+struct WeatherStation {
+  bool set = false;
+  std::string device;   // a Device id
+  std::string temp_c;   // air temperature, °C
+  std::string rh_pct;   // relative humidity, %; empty = none
+  std::string wind_ms;  // wind speed, m/s, measured wind_height_m above ground
+  double wind_height_m = 2.0;
+  std::string solar_wm2;      // global radiation, W/m² at the instant; or ...
+  std::string solar_mj;       // ... MJ/m² received since the station's previous reading
+  std::string rain_mm;        // rain, mm
+  bool rain_counter = false;  // rain_mm is a running total (rain_mode: counter), not per reading
+};
+
+// How one zone's crop uses water (FAO-56 chapters 6 and 8). Names of built-in crops and their
+// p are in rules/ (rules::check_et checks `crop`); this is only what the file says.
+struct ZoneAgronomy {
+  std::string zone;
+  bool et_mode = false;    // mode: et (the ET runtime waters the zone); mode: monitor only reports
+  SourceText crop;         // a built-in crop (rules/fao56.h); empty when kc: is given
+  bool custom_kc = false;  // kc: {ini, mid, end, stages: [ini, dev, mid, late]}
+  double kc_ini = 0, kc_mid = 0, kc_end = 0;
+  int l_ini = 0, l_dev = 0, l_mid = 0, l_late = 0;
+  int planting_year = 0, planting_month = 0, planting_day = 0;
+  double area_m2 = 0;       // required with mode: et
+  double root_depth_m = 0;  // Zr
+  double theta_fc = 0;      // volumetric water content at field capacity, m³/m³
+  double theta_wp = 0;      // ... at wilting point
+  std::optional<double> p;  // depletion fraction; unset = the crop's (FAO-56 Table 22)
+  double efficiency = 0.9;  // application efficiency, (0, 1]
+  double flow_lpm = 0;      // what the zone's valve delivers, L/min; required with mode: et
+};
+
 struct Config {
   std::string source_file;  // the file this was loaded from
   std::string site = "demo-farm";
@@ -256,6 +341,11 @@ struct Config {
   std::vector<Line> lines;
   SiteLocation location;
   std::vector<Rule> rules;
+  WeatherStation weather;
+  std::vector<ZoneAgronomy> agronomy;  // one per zone with an agronomy: block, in zone order
+  std::vector<Program> programs;
+  std::vector<WateringWindow> watering_windows;  // empty: any time of day
+  RainDelay rain_delay;
 
   const Actuator* find_actuator(std::string_view id) const;
   const Line* find_line(std::string_view id) const;

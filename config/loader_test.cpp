@@ -280,7 +280,7 @@ TEST(LoaderTest, KeysAreNotExpanded) {
       only_error("${K}: 1\n", env_of({{"K", "site"}})),
       "farm.yaml:1:1: unknown key '${K}' at the top level; expected one of: site, timezone, "
       "data_dir, mqtt, http, store, zones, kinds, devices, sources, uplinks, actuators, lines, "
-      "location, rules");
+      "location, rules, weather, programs, watering_windows, rain_delay");
 }
 
 // ---- unknown keys and many errors at once -----------------------------------------------------
@@ -305,11 +305,13 @@ uplinks:
   EXPECT_EQ(errors[0],
             "farm.yaml:2:1: unknown key 'colour' at the top level; expected one of: site, "
             "timezone, data_dir, mqtt, http, store, zones, kinds, devices, sources, uplinks, "
-            "actuators, lines, location, rules");
+            "actuators, lines, location, rules, weather, programs, watering_windows, rain_delay");
   EXPECT_EQ(errors[1],
             "farm.yaml:5:3: unknown key 'keep_alive' in mqtt; expected one of: url, client_id, "
             "username, password, keepalive, reconnect_min, reconnect_max");
-  EXPECT_EQ(errors[2], "farm.yaml:8:5: unknown key 'nmae' in zones[0]; expected one of: id, name");
+  EXPECT_EQ(errors[2],
+            "farm.yaml:8:5: unknown key 'nmae' in zones[0]; expected one of: id, name, agronomy, "
+            "fallback_program");
   EXPECT_EQ(errors[3],
             "farm.yaml:13:5: unknown key 'token' in uplinks[0] (influxdb_v1); expected one of: "
             "name, type, url, batch_max, batch_interval, gzip, timeout, backoff_min, "

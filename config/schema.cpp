@@ -151,6 +151,18 @@ struct Draft : Config {
   };
   std::vector<FlowRefs> flow_refs;                    // parallel to lines
   std::vector<std::vector<Location>> rule_action_at;  // parallel to rules, then to their actions
+  std::vector<Location> agronomy_at;  // parallel to agronomy: each zone's agronomy: block
+  struct WeatherRefs {
+    Location device_at;
+    std::vector<std::pair<std::string, Location>> metrics;  // metric name, where written
+  } weather_refs;
+  std::vector<std::vector<Location>> program_zone_at;  // parallel to programs, then their zones
+  std::vector<Location> program_at;                    // parallel to programs: each name
+  struct ZoneFallback {
+    std::string program;  // zones[].fallback_program; empty = none
+    Location at;
+  };
+  std::vector<ZoneFallback> zone_fallback;  // parallel to zones
 };
 
 void read_mqtt(NodeReader& r, const Value& v, MqttConfig& out) {
@@ -217,22 +229,49 @@ void read_store(NodeReader& r, const Value& v, StoreConfig& out) {
   }
 }
 
+// A zone's agronomy: block; defined with the weather: section below.
+void read_agronomy(NodeReader& r, const Value& v, const std::string& where, ZoneAgronomy& out);
+
 void read_zones(NodeReader& r, const Value& v, Draft& out) {
   auto items = r.items(v, "zones");
   if (!items) return;
+  std::optional<ZoneAgronomy> agronomy;  // of the zone being read
+  Location agronomy_at;
+  std::string zone_where;
+  std::string fallback;  // of the zone being read
   const std::vector<Field<Zone>> fields{
       text_field("id", &Zone::id, Need::required, check_zone_id),
       text_field("name", &Zone::name),
+      {"agronomy",
+       [&](NodeReader& r, const Value& v, Zone&) {
+         agronomy.emplace();
+         agronomy_at = v.at;
+         read_agronomy(r, v, zone_where + ".agronomy", *agronomy);
+       }},
+      // Kept aside (Draft::zone_fallback): it marks the program's entries, not the zone.
+      {"fallback_program",
+       [&](NodeReader& r, const Value& v, Zone&) {
+         if (auto s = r.text(v)) fallback = std::move(*s);
+       }},
   };
   Names names("zone id");
   for (std::size_t i = 0; i < items->size(); ++i) {
     const Value& item = (*items)[i];
     Zone zone;
-    auto seen = read_fields(r, item, "zones[" + std::to_string(i) + "]", fields, zone);
+    agronomy.reset();
+    fallback.clear();
+    zone_where = "zones[" + std::to_string(i) + "]";
+    auto seen = read_fields(r, item, zone_where, fields, zone);
     if (!seen) continue;
     names.add(r, zone.id, seen->at("id"));
+    if (agronomy) {
+      agronomy->zone = zone.id;
+      out.agronomy.push_back(std::move(*agronomy));
+      out.agronomy_at.push_back(agronomy_at);
+    }
     if (zone.name.empty()) zone.name = zone.id;
     out.zones.push_back(std::move(zone));
+    out.zone_fallback.push_back({fallback, seen->at("fallback_program")});
   }
 }
 
@@ -1166,6 +1205,477 @@ void check_rule_refs(NodeReader& r, const Draft& d) {
   }
 }
 
+// ---- programs, watering windows, rain delay (docs/rules.md, "Programs and schedules") -------
+
+// "05:00-08:00" (local time of day; "24:00" may end a window; to < from wraps past midnight).
+Result<WateringWindow> parse_window(std::string_view s) {
+  const auto minutes = [](std::string_view t) -> std::optional<int> {
+    if (t.size() != 5 || t[2] != ':') return std::nullopt;
+    for (const std::size_t i : {0u, 1u, 3u, 4u}) {
+      if (t[i] < '0' || t[i] > '9') return std::nullopt;
+    }
+    const int h = (t[0] - '0') * 10 + (t[1] - '0');
+    const int m = (t[3] - '0') * 10 + (t[4] - '0');
+    if (m > 59 || h > 24 || (h == 24 && m != 0)) return std::nullopt;
+    return h * 60 + m;
+  };
+  const std::size_t dash = s.find('-');
+  const auto from = dash == std::string_view::npos ? std::nullopt : minutes(s.substr(0, dash));
+  const auto to = dash == std::string_view::npos ? std::nullopt : minutes(s.substr(dash + 1));
+  if (!from || !to || *from == 24 * 60) {
+    return make_error("bad_window", "expected a window like \"05:00-08:00\", got " + quoted(s));
+  }
+  if (*from == *to) return make_error("bad_window", "window " + quoted(s) + " is empty");
+  return WateringWindow{*from, *to};
+}
+
+void read_windows(NodeReader& r, const Value& v, std::string_view where,
+                  std::vector<WateringWindow>& out) {
+  auto items = r.items(v, where);
+  if (!items) return;
+  if (items->empty()) return r.error(v.at, std::string(where) + " needs at least one window");
+  for (const Value& item : *items) {
+    auto text = r.text(item);
+    if (!text) continue;
+    if (auto w = r.report(item.at, parse_window(*text))) out.push_back(*w);
+  }
+}
+
+// "-30m", "+15m" or "1h": an offset from sunrise or sunset, at most 12 h either way.
+std::optional<Millis> signed_offset(NodeReader& r, const Value& v) {
+  auto text = r.text(v);
+  if (!text) return std::nullopt;
+  std::string_view t = *text;
+  const bool negative = t.starts_with('-');
+  if (negative || t.starts_with('+')) t.remove_prefix(1);
+  auto d = r.report(v.at, parse_duration(t));
+  if (!d) return std::nullopt;
+  if (*d > Millis{12h}) {
+    r.error(v.at, "an offset from sunrise or sunset must be at most 12h either way");
+    return std::nullopt;
+  }
+  return negative ? -*d : *d;
+}
+
+void read_start(NodeReader& r, const Value& v, const std::string& where, Program& p) {
+  auto entries = r.entries(v, where);
+  if (!entries) return;
+  if (entries->size() != 1) {
+    return r.error(v.at, where + " must hold exactly one of cron, sunrise or sunset");
+  }
+  const Entry& e = entries->front();
+  ProgramStart s;
+  s.line = v.at.line;
+  s.column = v.at.column;
+  if (e.key == "cron") {
+    s.kind = ProgramStart::Kind::cron;
+    auto x = expression(r, e.value);  // the same located text; rules/cron.h parses it
+    if (!x) return;
+    s.cron = std::move(*x);
+  } else if (e.key == "sunrise" || e.key == "sunset") {
+    s.kind = e.key == "sunrise" ? ProgramStart::Kind::sunrise : ProgramStart::Kind::sunset;
+    auto d = signed_offset(r, e.value);
+    if (!d) return;
+    s.offset = *d;
+  } else {
+    return r.error(e.key_at,
+                   "unknown start " + quoted(e.key) + "; expected cron, sunrise or sunset");
+  }
+  p.starts.push_back(std::move(s));
+}
+
+void read_programs(NodeReader& r, const Value& v, Draft& out) {
+  auto items = r.items(v, "programs");
+  if (!items) return;
+  Names names("program name");
+  for (std::size_t i = 0; i < items->size(); ++i) {
+    const std::string where = "programs[" + std::to_string(i) + "]";
+    Program p;
+    std::vector<Location> zone_at;
+    const std::vector<Field<Program>> fields{
+        text_field("name", &Program::name, Need::required, check_id),
+        {"zones",
+         [&](NodeReader& r, const Value& v, Program& p) {
+           auto list = r.items(v, where + ".zones");
+           if (!list) return;
+           if (list->empty()) return r.error(v.at, where + ".zones needs at least one zone");
+           const std::vector<Field<ProgramZone>> zf{
+               text_field("zone", &ProgramZone::zone, Need::required),
+               {"for",
+                [](NodeReader& r, const Value& v, ProgramZone& z) {
+                  auto d = r.duration(v);
+                  if (!d) return;
+                  if (*d < 1s || *d > Millis{24h})
+                    return r.error(v.at, "for " + range_message(*d, 1s, Millis{24h}));
+                  z.duration = *d;
+                },
+                /*required=*/true},
+               {"skip_if",
+                [](NodeReader& r, const Value& v, ProgramZone& z) {
+                  if (auto x = expression(r, v)) z.skip_if = std::move(*x);
+                }},
+           };
+           for (std::size_t k = 0; k < list->size(); ++k) {
+             ProgramZone z;
+             if (!read_fields(r, (*list)[k], where + ".zones[" + std::to_string(k) + "]", zf, z)) {
+               continue;
+             }
+             p.zones.push_back(std::move(z));
+             zone_at.push_back((*list)[k].at);
+           }
+         },
+         /*required=*/true},
+        {"budget",
+         [](NodeReader& r, const Value& v, Program& p) {
+           auto text = r.text(v);
+           if (!text) return;
+           std::string_view t = *text;
+           if (t.ends_with('%')) t.remove_suffix(1);
+           auto n = parse_count(t);
+           if (!n || *n < 1 || *n > 300) {
+             return r.error(v.at,
+                            "budget must be a percentage from 1% to 300%, got " + quoted(*text));
+           }
+           p.budget_percent = static_cast<int>(*n);
+         }},
+        {"skip_if",
+         [](NodeReader& r, const Value& v, Program& p) {
+           if (auto x = expression(r, v)) p.skip_if = std::move(*x);
+         }},
+        {"start",
+         [&](NodeReader& r, const Value& v, Program& p) {
+           if (!v.node.IsSequence()) return read_start(r, v, where + ".start", p);
+           auto list = r.items(v, where + ".start");
+           if (!list) return;
+           for (std::size_t k = 0; k < list->size(); ++k) {
+             read_start(r, (*list)[k], where + ".start[" + std::to_string(k) + "]", p);
+           }
+         }},
+        {"windows", [&](NodeReader& r, const Value& v,
+                        Program& p) { read_windows(r, v, where + ".windows", p.windows); }},
+    };
+    auto seen = read_fields(r, (*items)[i], where, fields, p);
+    if (!seen) continue;
+    names.add(r, p.name, seen->at("name"));
+    out.programs.push_back(std::move(p));
+    out.program_zone_at.push_back(std::move(zone_at));
+    out.program_at.push_back(seen->at("name"));
+  }
+}
+
+void read_rain_delay(NodeReader& r, const Value& v, RainDelay& out) {
+  const std::vector<Field<RainDelay>> fields{
+      {"when",
+       [](NodeReader& r, const Value& v, RainDelay& d) {
+         if (auto x = expression(r, v)) d.when = std::move(*x);
+       },
+       /*required=*/true},
+      duration_field("for", &RainDelay::hold, 0ms, Millis{24h * 14}),
+  };
+  (void)read_fields(r, v, "rain_delay", fields, out);
+}
+
+// Zones, valves and programs may come in any order, so this runs last.
+void check_program_refs(NodeReader& r, Draft& d) {
+  for (std::size_t i = 0; i < d.programs.size(); ++i) {
+    const Program& p = d.programs[i];
+    for (std::size_t k = 0; k < p.zones.size(); ++k) {
+      const std::string& zone = p.zones[k].zone;
+      bool valved = false;
+      for (const Actuator& act : d.actuators) {
+        valved = valved || (act.type == ActuatorType::valve && act.zone == zone);
+      }
+      if (d.find_zone(zone) == nullptr) {
+        r.error(d.program_zone_at[i][k],
+                "unknown zone " + quoted(zone) + " in program " + quoted(p.name));
+      } else if (!valved) {
+        r.error(d.program_zone_at[i][k], "zone " + quoted(zone) + " of program " + quoted(p.name) +
+                                             " has no valve; add an actuator with type: valve "
+                                             "and zone: " +
+                                             zone);
+      }
+    }
+  }
+  for (std::size_t i = 0; i < d.zones.size() && i < d.zone_fallback.size(); ++i) {
+    const Zone& z = d.zones[i];
+    const std::string& fallback = d.zone_fallback[i].program;
+    if (fallback.empty()) continue;
+    const Location at = d.zone_fallback[i].at;
+    Program* p = nullptr;
+    for (Program& x : d.programs) {
+      if (x.name == fallback) p = &x;
+    }
+    if (p == nullptr) {
+      r.error(at,
+              "zone " + quoted(z.id) + ": unknown fallback_program " + quoted(fallback) +
+                  "; programs: " + join_names(d.programs, [](const Program& x) { return x.name; }));
+      continue;
+    }
+    bool has = false;
+    for (ProgramZone& e : p->zones) {
+      if (e.zone != z.id) continue;
+      e.fallback = true;
+      has = true;
+    }
+    if (!has) {
+      r.error(at, "zone " + quoted(z.id) + ": fallback_program " + quoted(p->name) +
+                      " does not water it; add {zone: " + z.id + ", for: ...} to its zones");
+    }
+  }
+}
+
+// ---- weather and agronomy (docs/agronomy.md, "Running it: ET-driven zones") ----------------
+
+void read_weather(NodeReader& r, const Value& v, Draft& out) {
+  auto& refs = out.weather_refs;
+  const auto metric = [&refs](std::string_view key, std::string WeatherStation::*member,
+                              Need need = Need::optional) -> Field<WeatherStation> {
+    return {key,
+            [member, &refs](NodeReader& r, const Value& v, WeatherStation& w) {
+              auto s = r.text(v);
+              if (!s || !r.report(v.at, check_id(*s))) return;
+              w.*member = *s;
+              refs.metrics.emplace_back(std::move(*s), v.at);
+            },
+            need == Need::required};
+  };
+  const std::vector<Field<WeatherStation>> fields{
+      text_field("device", &WeatherStation::device, Need::required),
+      metric("temp_c", &WeatherStation::temp_c, Need::required),
+      metric("rh_pct", &WeatherStation::rh_pct),
+      metric("wind_ms", &WeatherStation::wind_ms),
+      {"wind_height_m",
+       [](NodeReader& r, const Value& v, WeatherStation& w) {
+         auto x = r.number(v);
+         if (!x) return;
+         // eq. 47 needs ln(67.8 z - 5.42) > 0; real anemometers stand 1-20 m up.
+         if (*x < 0.5 || *x > 100) return r.error(v.at, "wind_height_m must be 0.5 - 100 m");
+         w.wind_height_m = *x;
+       }},
+      metric("solar_wm2", &WeatherStation::solar_wm2),
+      metric("solar_mj", &WeatherStation::solar_mj),
+      metric("rain_mm", &WeatherStation::rain_mm),
+      {"rain_mode",
+       [](NodeReader& r, const Value& v, WeatherStation& w) {
+         auto s = r.text(v);
+         if (!s) return;
+         if (*s == "counter") {
+           w.rain_counter = true;
+         } else if (*s == "interval") {
+           w.rain_counter = false;
+         } else {
+           r.error(v.at, "unknown rain_mode " + quoted(*s) + "; expected counter or interval");
+         }
+       }},
+  };
+  auto seen = read_fields(r, v, "weather", fields, out.weather);
+  if (!seen) return;
+  out.weather.set = true;
+  refs.device_at = seen->at("device");
+  if (seen->has("solar_wm2") && seen->has("solar_mj")) {
+    r.error(seen->at("solar_mj"), "give either solar_wm2 or solar_mj, not both");
+  }
+  if (seen->has("rain_mode") && !seen->has("rain_mm")) {
+    r.error(seen->at("rain_mode"), "rain_mode needs rain_mm");
+  }
+}
+
+// A number within [lo, hi] into a ZoneAgronomy member.
+Field<ZoneAgronomy> ranged(std::string_view key, double ZoneAgronomy::*member, double lo, double hi,
+                           Need need = Need::optional) {
+  return {key,
+          [key, member, lo, hi](NodeReader& r, const Value& v, ZoneAgronomy& a) {
+            auto x = r.number(v);
+            if (!x) return;
+            if (*x < lo || *x > hi) {
+              return r.error(v.at, std::string(key) + " must be between " + format_number(lo) +
+                                       " and " + format_number(hi) + ", got " + format_number(*x));
+            }
+            a.*member = *x;
+          },
+          need == Need::required};
+}
+
+// The middle of FAO-56 Table 19's ranges for three textures: a start; a soil test is better.
+struct SoilPreset {
+  std::string_view name;
+  double fc;
+  double wp;
+};
+constexpr SoilPreset kSoilPresets[] = {
+    {"sand", 0.12, 0.045},
+    {"loam", 0.25, 0.12},
+    {"clay", 0.36, 0.22},
+};
+
+void read_soil(NodeReader& r, const Value& v, ZoneAgronomy& a) {
+  if (!v.node.IsMap()) {
+    auto s = r.text(v);
+    if (!s) return;
+    for (const SoilPreset& p : kSoilPresets) {
+      if (p.name == *s) {
+        a.theta_fc = p.fc;
+        a.theta_wp = p.wp;
+        return;
+      }
+    }
+    return r.error(v.at, "unknown soil " + quoted(*s) +
+                             "; expected sand, loam, clay or {field_capacity, wilting_point}");
+  }
+  const std::vector<Field<ZoneAgronomy>> fields{
+      ranged("field_capacity", &ZoneAgronomy::theta_fc, 0.01, 0.7, Need::required),
+      ranged("wilting_point", &ZoneAgronomy::theta_wp, 0.0, 0.6, Need::required),
+  };
+  auto seen = read_fields(r, v, "soil", fields, a);
+  if (seen && seen->has("field_capacity") && seen->has("wilting_point") &&
+      !(a.theta_wp < a.theta_fc)) {
+    r.error(seen->at("wilting_point"), "wilting_point (" + format_number(a.theta_wp) +
+                                           ") must be less than field_capacity (" +
+                                           format_number(a.theta_fc) + ")");
+  }
+}
+
+// kc: {ini, mid, end, stages: [initial, development, mid-season, late] in days}
+void read_kc(NodeReader& r, const Value& v, const std::string& where, ZoneAgronomy& a) {
+  const std::vector<Field<ZoneAgronomy>> fields{
+      ranged("ini", &ZoneAgronomy::kc_ini, 0.1, 2.0, Need::required),
+      ranged("mid", &ZoneAgronomy::kc_mid, 0.1, 2.0, Need::required),
+      ranged("end", &ZoneAgronomy::kc_end, 0.1, 2.0, Need::required),
+      {"stages",
+       [](NodeReader& r, const Value& v, ZoneAgronomy& a) {
+         auto items = r.items(v, "kc.stages");
+         if (!items) return;
+         if (items->size() != 4) {
+           return r.error(v.at,
+                          "stages must list 4 lengths in days: initial, development, "
+                          "mid-season, late");
+         }
+         int* days[] = {&a.l_ini, &a.l_dev, &a.l_mid, &a.l_late};
+         for (std::size_t k = 0; k < 4; ++k) {
+           auto n = r.count((*items)[k]);
+           if (!n) continue;
+           if (*n < 1 || *n > 3650) {
+             r.error((*items)[k].at, "a stage's days " + range_message(*n, 1, 3650));
+             continue;
+           }
+           *days[k] = static_cast<int>(*n);
+         }
+       },
+       /*required=*/true},
+  };
+  if (read_fields(r, v, where + ".kc", fields, a)) a.custom_kc = true;
+}
+
+void read_agronomy(NodeReader& r, const Value& v, const std::string& where, ZoneAgronomy& out) {
+  const std::vector<Field<ZoneAgronomy>> fields{
+      {"mode",
+       [](NodeReader& r, const Value& v, ZoneAgronomy& a) {
+         auto s = r.text(v);
+         if (!s) return;
+         if (*s == "et") {
+           a.et_mode = true;
+         } else if (*s == "monitor") {
+           a.et_mode = false;
+         } else {
+           r.error(v.at, "unknown mode " + quoted(*s) + "; expected et or monitor");
+         }
+       }},
+      {"crop",
+       [](NodeReader& r, const Value& v, ZoneAgronomy& a) {
+         auto s = r.text(v);
+         if (s && r.report(v.at, non_empty(*s))) a.crop = {std::move(*s), v.at.line, v.at.column};
+       }},
+      {"kc", [&where](NodeReader& r, const Value& v, ZoneAgronomy& a) { read_kc(r, v, where, a); }},
+      {"planting_date",
+       [](NodeReader& r, const Value& v, ZoneAgronomy& a) {
+         auto s = r.text(v);
+         if (!s) return;
+         int y = 0, m = 0, d = 0;
+         char tail = 0;
+         const bool parsed = s->size() == 10 && (*s)[4] == '-' && (*s)[7] == '-' &&
+                             std::sscanf(s->c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3;
+         const std::chrono::year_month_day ymd{std::chrono::year{y},
+                                               std::chrono::month{static_cast<unsigned>(m)},
+                                               std::chrono::day{static_cast<unsigned>(d)}};
+         if (!parsed || !ymd.ok() || y < 1970) {
+           return r.error(v.at, "planting_date must be a date as YYYY-MM-DD, got " + quoted(*s));
+         }
+         a.planting_year = y;
+         a.planting_month = m;
+         a.planting_day = d;
+       },
+       /*required=*/true},
+      ranged("area_m2", &ZoneAgronomy::area_m2, 0.01, 10'000'000),
+      ranged("root_depth_m", &ZoneAgronomy::root_depth_m, 0.05, 5, Need::required),
+      {"soil", read_soil, /*required=*/true},
+      {"p",
+       [](NodeReader& r, const Value& v, ZoneAgronomy& a) {
+         auto x = r.number(v);
+         if (!x) return;
+         if (*x < 0.05 || *x > 0.95) return r.error(v.at, "p must be between 0.05 and 0.95");
+         a.p = *x;
+       }},
+      ranged("efficiency", &ZoneAgronomy::efficiency, 0.05, 1),
+      ranged("flow_lpm", &ZoneAgronomy::flow_lpm, 0.01, 100'000),
+  };
+  auto seen = read_fields(r, v, where, fields, out);
+  if (!seen) return;
+  if (seen->has("crop") == seen->has("kc")) {
+    r.error(v.at, where + " needs either crop: (a built-in crop) or kc:, not both");
+  }
+  if (seen->has("kc") && !seen->has("p")) {
+    r.error(seen->at("kc"), "with kc: give p too (the fraction of TAW the crop takes unstressed)");
+  }
+  if (out.et_mode) {
+    for (std::string_view key : {"area_m2", "flow_lpm"}) {
+      if (!seen->has(key)) {
+        r.error(seen->at("mode"), "mode: et needs " + std::string(key) + " " + in_where(where));
+      }
+    }
+  }
+}
+
+// Devices, kinds, valves and location may come after weather: and the zones, so this runs last.
+void check_weather_refs(NodeReader& r, const Draft& d) {
+  if (d.weather.set) {
+    const Device* station = d.find_device(d.weather.device);
+    if (station == nullptr) {
+      r.error(d.weather_refs.device_at, "unknown weather station " + quoted(d.weather.device) +
+                                            "; it must be one of the devices");
+    } else if (const DeviceKind* kind = d.find_kind(station->kind); kind != nullptr) {
+      for (const auto& [metric, at] : d.weather_refs.metrics) {
+        if (kind->find_metric(metric) != nullptr) continue;
+        r.error(at, quoted(metric) + " is not a metric of kind " + quoted(kind->name) +
+                        "; it has: " +
+                        join_names(kind->metrics, [](const MetricSpec& m) { return m.name; }));
+      }
+    }
+  }
+  if (d.agronomy.empty()) return;
+  if (!d.weather.set) {
+    r.error(d.agronomy_at.front(),
+            "a zone with agronomy: needs a weather: section (the station ET0 is computed from)");
+  }
+  if (!d.location.set) {
+    r.error(d.agronomy_at.front(),
+            "a zone with agronomy: needs location: (latitude and altitude for ET0)");
+  }
+  for (std::size_t i = 0; i < d.agronomy.size(); ++i) {
+    const ZoneAgronomy& a = d.agronomy[i];
+    if (!a.et_mode) continue;
+    bool valved = false;
+    for (const Actuator& act : d.actuators) {
+      valved = valved || (act.type == ActuatorType::valve && act.zone == a.zone);
+    }
+    if (!valved) {
+      r.error(d.agronomy_at[i], "zone " + quoted(a.zone) +
+                                    " has mode: et but no valve; add an actuator with type: "
+                                    "valve and zone: " +
+                                    a.zone);
+    }
+  }
+}
+
 }  // namespace
 
 Config read_config(NodeReader& r, const YAML::Node& root) {
@@ -1186,12 +1696,22 @@ Config read_config(NodeReader& r, const YAML::Node& root) {
       {"location",
        [](NodeReader& r, const Value& v, Draft& d) { read_location(r, v, d.location); }},
       {"rules", read_rules},
+      {"weather", read_weather},
+      {"programs", read_programs},
+      {"watering_windows",
+       [](NodeReader& r, const Value& v, Draft& d) {
+         read_windows(r, v, "watering_windows", d.watering_windows);
+       }},
+      {"rain_delay",
+       [](NodeReader& r, const Value& v, Draft& d) { read_rain_delay(r, v, d.rain_delay); }},
   };
   Draft draft;
   if (!read_fields(r, Value{root, location_of(root)}, "", fields, draft)) return {};
   check_device_refs(r, draft);
   check_actuator_refs(r, draft);
   check_rule_refs(r, draft);
+  check_weather_refs(r, draft);
+  check_program_refs(r, draft);
 
   // Defaults that depend on other keys, filled once all of them are known.
   if (draft.mqtt.client_id.empty()) draft.mqtt.client_id = "farmgate-" + draft.site;

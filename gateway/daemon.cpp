@@ -28,6 +28,9 @@
 #include "gateway/uplink/uplink.h"
 #include "rules/check.h"
 #include "rules/engine.h"
+#include "rules/et_runtime.h"
+#include "rules/schedules.h"
+#include "rules/site_time.h"
 #include "sensors/mqtt_json_source.h"
 
 namespace farmgate::gateway {
@@ -64,6 +67,7 @@ std::set<std::string, std::less<>> live_devices(const config::Config& c) {
   for (const auto& l : c.lines) {
     if (!l.flow.meter.empty()) out.insert(l.flow.meter);
   }
+  if (!c.weather.device.empty()) out.insert(c.weather.device);
   return out;
 }
 
@@ -126,13 +130,31 @@ class Instance {
     // as the broker answers, before it accepts any command.
     run_log_ = std::make_unique<RunLog>(config_.site, config_.actuators, *store_, *bus_, clock_);
     run_log_->restore(recovery->last);
+    run_fanout_.next = run_log_.get();
     actuation_ = std::make_unique<Actuation>(config_, io_, *bus_, health_, clock_, events_, log_,
-                                             run_log_.get());
+                                             &run_fanout_);
     actuation_->supervisor().set_next_run_id(recovery->max_id + 1);
     if (auto r = actuation_->start(); !r) return r.error();
     // Rules after the actuators they drive, before the sources that feed them.
     rule_actions_ = std::make_unique<RuleActions>(actuation_->supervisor(), events_, *bus_, clock_);
     engine_ = std::make_unique<rules::Engine>(config_, clock_, *rule_actions_, log_);
+    schedules_ = std::make_unique<rules::Schedules>(
+        config_, clock_, *rule_actions_, log_, engine_->history(),
+        [this](const std::string& zone) { return engine_->zone_inputs_bad(zone); });
+    auto site_time = rules::SiteTime::load(config_.timezone);
+    if (!site_time) return site_time.error();
+    // ET0 and the zones' balances are stored and sent upstream as readings of device "et";
+    // a few per hour, so the journal write on the event loop is negligible.
+    et_ = std::make_unique<rules::EtRuntime>(
+        config_, std::move(*site_time), clock_, *rule_actions_, log_, [this](const Reading& r) {
+          if (auto a = ingest_->accept({r}); !a) {
+            log_.error("et", "cannot store " + r.metric + ": " + a.error().message);
+          }
+        });
+    run_fanout_.on_finished = [this](const actuators::RunRecord& run) {
+      // Whoever started it, the water is in the soil now; without a meter, the nominal flow.
+      if (et_) et_->on_run_finished(run.zone, run.volume_l.value_or(nominal_litres(run)));
+    };
     tick_rules();
     commands_ =
         std::make_unique<Commands>(config_.site, *bus_, io_, actuation_->supervisor(), log_);
@@ -157,7 +179,10 @@ class Instance {
   void stop() {
     for (auto& s : sources_) s->stop();
     rules_timer_.cancel();
-    engine_.reset();  // no rule acts while the actuators go to their safe state
+    // No rule, program or ET zone acts while the actuators go to their safe state.
+    et_.reset();
+    schedules_.reset();
+    engine_.reset();
     if (commands_) commands_->stop();
     if (actuation_) actuation_->stop();
     if (bus_) bus_->stop();
@@ -176,6 +201,7 @@ class Instance {
       if (actuation_) actuation_->supervisor().on_reading(r);
       if (run_log_) run_log_->on_reading(r);
       if (engine_) engine_->on_reading(r);
+      if (et_) et_->on_reading(r);
     }
   }
 
@@ -183,6 +209,8 @@ class Instance {
   void tick_rules() {
     if (!engine_) return;
     engine_->tick();
+    schedules_->tick();
+    et_->tick();
     rules_timer_.expires_after(std::chrono::seconds(1));
     rules_timer_.async_wait([this](boost::system::error_code ec) {
       if (!ec) tick_rules();
@@ -200,11 +228,36 @@ class Instance {
   std::unique_ptr<store::Journal> journal_;
   std::vector<std::unique_ptr<uplink::Uplink>> uplinks_;
   std::unique_ptr<PahoBus> bus_;
+  // Runs go to the run log, and their water to the ET balances.
+  struct RunFanout final : actuators::SupervisorObserver {
+    void run_started(const actuators::RunRecord& r) override { next->run_started(r); }
+    void run_finished(const actuators::RunRecord& r) override {
+      next->run_finished(r);
+      if (on_finished) on_finished(r);
+    }
+    void actuator_changed(const actuators::ActuatorState& s) override { next->actuator_changed(s); }
+    actuators::SupervisorObserver* next = nullptr;
+    std::function<void(const actuators::RunRecord&)> on_finished;
+  };
+  // The litres a run without a flow meter delivered, from its zone's nominal flow (agronomy).
+  double nominal_litres(const actuators::RunRecord& run) const {
+    for (const auto& a : config_.agronomy) {
+      if (a.zone != run.zone) continue;
+      const double minutes =
+          std::chrono::duration<double, std::ratio<60>>(run.end - run.start).count();
+      return std::max(minutes, 0.0) * a.flow_lpm;
+    }
+    return 0;
+  }
+
   std::unique_ptr<RunLog> run_log_;  // outlives actuation_, which reports to it until stopped
+  RunFanout run_fanout_;
   std::unique_ptr<Actuation> actuation_;
   std::unique_ptr<Commands> commands_;  // destroyed before the supervisor it calls
   std::unique_ptr<RuleActions> rule_actions_;
   std::unique_ptr<rules::Engine> engine_;  // destroyed before the actions it calls
+  std::unique_ptr<rules::Schedules> schedules_;
+  std::unique_ptr<rules::EtRuntime> et_;
   boost::asio::steady_timer rules_timer_{io_};
   std::unique_ptr<Ingest> ingest_;
   std::vector<std::unique_ptr<sensors::Source>> sources_;

@@ -86,6 +86,16 @@ Engine::Engine(const config::Config& c, Clock& clock, ActionSink& sink, Logger& 
     for (const SeriesKey& k : deps) readers_[k].push_back(rules_.size());
     rules_.push_back(std::move(compiled));
   }
+  // Programs' skip_if and the rain delay read the same history: keep what they need too.
+  const auto keep_for = [&](const config::SourceText& src) {
+    if (src.text.empty()) return;
+    if (CompileResult r = compile(src.text, catalogue)) keep = std::max(keep, r->longest_window());
+  };
+  for (const config::Program& p : c.programs) {
+    keep_for(p.skip_if);
+    for (const config::ProgramZone& z : p.zones) keep_for(z.skip_if);
+  }
+  keep_for(c.rain_delay.when);
   auto tz = SiteTime::load(c.timezone);
   if (!tz) throw std::runtime_error("timezone '" + c.timezone + "': " + tz.error().message);
   site_clock_ = std::make_unique<SiteClock>(std::move(tz).value(), c.location);
@@ -254,6 +264,16 @@ void Engine::fire(CompiledRule& rule, Timestamp now) {
                   "rule '" + name + "': irrigation refused: " + refusals);
     }
   }
+}
+
+bool Engine::zone_inputs_bad(const std::string& zone) const {
+  for (const auto& r : rules_) {
+    if (!r->input_bad) continue;
+    for (const config::RuleAction& a : r->cfg.then) {
+      if (a.kind == config::RuleAction::Kind::irrigate && a.zone == zone) return true;
+    }
+  }
+  return false;
 }
 
 std::vector<Engine::RuleState> Engine::states() const {

@@ -71,6 +71,10 @@ class Engine {
   };
   std::vector<RuleState> states() const;
 
+  // True when a rule that irrigates `zone` cannot decide: its inputs have been unknown past the
+  // start-up grace (rule_input_bad is raised). A zone's fallback_program runs only then.
+  bool zone_inputs_bad(const std::string& zone) const;
+
  private:
   struct CompiledRule;
 

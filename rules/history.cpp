@@ -31,12 +31,15 @@ constexpr std::size_t kSpikeBase = 5;  // readings the median is taken over
 
 History::History(Millis keep, const config::Config* config, HealthLimits limits)
     : keep_(std::max<Millis>(keep, 1h)), limits_(limits) {
-  if (config == nullptr || limits_.spike_fraction <= 0) return;
+  if (config == nullptr) return;
   for (const auto& d : config->devices) {
     const config::DeviceKind* kind = config->find_kind(d.kind);
     if (kind == nullptr) continue;
     for (const auto& m : kind->metrics) {
-      if (m.max > m.min) spike_limits_[{d.id, m.name}] = limits_.spike_fraction * (m.max - m.min);
+      if (m.max <= m.min) continue;
+      Range& range = ranges_[{d.id, m.name}];
+      range = {m.min, m.max, 0};
+      if (limits_.spike_fraction > 0) range.spike_limit = limits_.spike_fraction * (m.max - m.min);
     }
   }
 }
@@ -47,8 +50,11 @@ void History::add(const Reading& r) {
   auto [it, inserted] = series_.try_emplace(key);
   Series& s = it->second;
   if (inserted) {
-    const auto lim = spike_limits_.find(key);
-    if (lim != spike_limits_.end()) s.spike_limit = lim->second;
+    if (const auto range = ranges_.find(key); range != ranges_.end()) {
+      s.spike_limit = range->second.spike_limit;
+      s.min = range->second.min;
+      s.max = range->second.max;
+    }
   }
   auto& pts = s.points;
   if (pts.empty() || pts.back().t <= r.time) {
@@ -115,7 +121,11 @@ SeriesHealth History::assess(const SeriesKey& key, const Series& s,
     return bad("stale", "no reading of " + key.text() + " for " + span_text(*now - last.t) +
                             " (stale after " + span_text(limits_.stale_after) + ")");
   }
-  if (s.same_count >= limits_.stuck_min_readings && last.t - s.same_since >= limits_.stuck_after) {
+  // A value at an end of the metric's range is often real and steady: a full tank, a pump
+  // reporting 0 all night. Only a value inside the range that never moves is suspicious.
+  const bool at_bound = s.min && s.max && (last.v == *s.min || last.v == *s.max);
+  if (!at_bound && s.same_count >= limits_.stuck_min_readings &&
+      last.t - s.same_since >= limits_.stuck_after) {
     return bad("stuck", key.text() + " has read exactly " + number_text(last.v) + " for " +
                             span_text(last.t - s.same_since) + " (" + std::to_string(s.same_count) +
                             " readings)");

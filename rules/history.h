@@ -30,8 +30,10 @@ using namespace std::chrono_literals;
 // When a series stops being trusted.
 struct HealthLimits {
   Millis stale_after = 30min;  // no reading for this long (from the `now` given to set_now)
-  Millis stuck_after = 6h;     // exactly the same value for this long ...
-  std::size_t stuck_min_readings = 10;  // ... over at least this many readings
+  // Exactly the same value for this long, over at least this many readings; never a value at
+  // an end of the metric's configured range (a full tank, a dry 0 %), which is often real.
+  Millis stuck_after = 6h;
+  std::size_t stuck_min_readings = 10;
   // The latest reading differs from the median of the previous 5 by more than this fraction of
   // the metric's configured range (config MetricSpec min..max). 0 = spike detection off.
   double spike_fraction = 0.25;
@@ -80,8 +82,9 @@ class History final : public DataView {
     double spike_limit = 0;    // 0 = off
     bool spiking = false;      // the latest reading is a spike
     double spike_median = 0;
-    Timestamp same_since{};      // the first reading of the current run of identical values
-    std::size_t same_count = 0;  // readings in that run
+    Timestamp same_since{};          // the first reading of the current run of identical values
+    std::size_t same_count = 0;      // readings in that run
+    std::optional<double> min, max;  // the metric's configured range, when known
   };
 
   // The series' state at `now` (healthy, or why not).
@@ -91,7 +94,11 @@ class History final : public DataView {
   Millis keep_;
   HealthLimits limits_;
   std::optional<Timestamp> now_;
-  std::map<SeriesKey, double> spike_limits_;
+  struct Range {
+    double min = 0, max = 0;
+    double spike_limit = 0;  // 0 = spikes off
+  };
+  std::map<SeriesKey, Range> ranges_;  // from the config's metric ranges
   std::map<SeriesKey, Series> series_;
 };
 

@@ -120,6 +120,17 @@ TEST(HistoryTest, NotStuckWithFewerThanTenReadings) {
   EXPECT_EQ(h.latest(kMoist).status, DataStatus::ok);
 }
 
+TEST(HistoryTest, AValueAtAnEndOfItsRangeIsNeverStuck) {
+  const config::Config c = soil_config();  // moisture 0..100
+  History h(1h, &c);
+  for (int i = 0; i <= 24; ++i) h.add(reading(100, kT0 + i * 30min));  // 12 h at 100 %
+  h.set_now(kT0 + 12h);
+  EXPECT_EQ(h.latest(kMoist).status, DataStatus::ok) << "a full tank reads 100 % for hours";
+  for (int i = 25; i <= 40; ++i) h.add(reading(99.5, kT0 + i * 30min));  // 7.5 h at 99.5 %
+  h.set_now(kT0 + 20h);
+  EXPECT_EQ(h.latest(kMoist).status, DataStatus::unhealthy) << "inside the range it is stuck";
+}
+
 TEST(HistoryTest, SpikeAgainstMedianOfPreviousFive) {
   const config::Config c = soil_config();  // moisture 0..100: limit 25
   History h(1h, &c);
