@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "gateway/actuation.h"
 #include "gateway/daemon.h"
+#include "gateway/replay.h"
 #include "rules/check.h"
 
 namespace {
@@ -20,6 +21,11 @@ constexpr const char* kUsage =
     "  farmgate safe-state --config FILE\n"
     "                                 drive every configured actuator to its safe state (off);\n"
     "                                 systemd runs it after every stop or crash\n"
+    "  farmgate replay --config FILE --from T --to T [--format text|json]\n"
+    "                                 dry run: feed the stored readings of [T, T) through the\n"
+    "                                 rules and print what they would have done and the water\n"
+    "                                 it would have used; touches no actuator. T: 2026-11-01,\n"
+    "                                 2026-11-01T05:00 (site time), ...Z, +07:00, or epoch ms\n"
     "  farmgate --version\n";
 
 int usage(const std::string& problem) {
@@ -42,20 +48,30 @@ int main(int argc, char** argv) {
     return 0;
   }
   const std::string& command = args[0];
-  if (command != "run" && command != "check" && command != "safe-state") {
+  if (command != "run" && command != "check" && command != "safe-state" && command != "replay") {
     return usage("unknown command '" + command + "'");
   }
   std::string config_path;
+  std::string from, to, format = "text";  // replay only
   for (std::size_t i = 1; i < args.size(); ++i) {
     if (args[i] == "--config" && i + 1 < args.size()) {
       config_path = args[++i];
     } else if (args[i].starts_with("--config=")) {
       config_path = args[i].substr(9);
+    } else if (command == "replay" && args[i] == "--from" && i + 1 < args.size()) {
+      from = args[++i];
+    } else if (command == "replay" && args[i] == "--to" && i + 1 < args.size()) {
+      to = args[++i];
+    } else if (command == "replay" && args[i] == "--format" && i + 1 < args.size()) {
+      format = args[++i];
     } else {
       return usage("unknown argument '" + args[i] + "'");
     }
   }
   if (config_path.empty()) return usage(command + " needs --config FILE");
+  if (command == "replay" && (from.empty() || to.empty()))
+    return usage("replay needs --from and --to");
+  if (format != "text" && format != "json") return usage("--format is text or json");
 
   const auto env = config::process_env();
   auto loaded = config::load_config(config_path, env);
@@ -74,6 +90,15 @@ int main(int argc, char** argv) {
     return 0;
   }
   StderrLogger log;
+  if (command == "replay") {
+    try {
+      return gateway::run_replay_command(std::get<config::Config>(loaded), from, to,
+                                         format == "json", std::cout, std::cerr, log);
+    } catch (const std::exception& e) {
+      log.error("replay", std::string("fatal: ") + e.what());
+      return 1;
+    }
+  }
   if (command == "safe-state") {
     try {
       return gateway::run_safe_state(std::get<config::Config>(loaded), log);
