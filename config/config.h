@@ -102,6 +102,9 @@ struct UplinkConfig {
 struct HttpConfig {
   std::string host = "0.0.0.0";
   unsigned short port = 8080;
+  // The phone page's built files (web/dist after `npm run build`); served at /. Empty: no page,
+  // only the API.
+  std::string web_dir = "/usr/share/farmgate/web";
 };
 
 // ---- actuators (docs/actuators.md) -----------------------------------------------------------

@@ -203,6 +203,7 @@ void read_http(NodeReader& r, const Value& v, HttpConfig& out) {
            h.port = hp->port;
          }
        }},
+      text_field("web_dir", &HttpConfig::web_dir),
   };
   (void)read_fields(r, v, "http", fields, out);
 }

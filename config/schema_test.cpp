@@ -77,7 +77,7 @@ TEST(SchemaTest, HttpListenMustBeHostColonPort) {
             "'8080'");
   EXPECT_FALSE(errors_of("http:\n  listen: \"0.0.0.0:0\"\n").empty());
   EXPECT_EQ(only_error("http:\n  port: 8080\n"),
-            "farm.yaml:2:3: unknown key 'port' in http; expected one of: listen");
+            "farm.yaml:2:3: unknown key 'port' in http; expected one of: listen, web_dir");
 }
 
 // ---- store

@@ -16,8 +16,12 @@
 #include "gateway/actuation.h"
 #include "gateway/commands.h"
 #include "gateway/events.h"
+#include "gateway/http/api/routes.h"
+#include "gateway/http/auth/auth_routes.h"
+#include "gateway/http/auth/session_access.h"
 #include "gateway/http/ops_routes.h"
 #include "gateway/http/server.h"
+#include "gateway/http/static_files.h"
 #include "gateway/ingest.h"
 #include "gateway/mqtt_client.h"
 #include "gateway/rule_actions.h"
@@ -26,6 +30,7 @@
 #include "gateway/store/store.h"
 #include "gateway/systemd_notify.h"
 #include "gateway/uplink/uplink.h"
+#include "gateway/web_api.h"
 #include "rules/check.h"
 #include "rules/engine.h"
 #include "rules/et_runtime.h"
@@ -171,6 +176,7 @@ class Instance {
 
     http_ = std::make_unique<http::HttpServer>(io_, config_.http, log_, metrics_);
     http::register_ops_routes(*http_, health_, metrics_);
+    if (auto r = start_web(); !r) return r;
     if (auto r = http_->start(); !r) return r.error();
     return {};
   }
@@ -186,6 +192,9 @@ class Instance {
     if (commands_) commands_->stop();
     if (actuation_) actuation_->stop();
     if (bus_) bus_->stop();
+    events_.tap(nullptr);
+    ping_timer_.cancel();
+    if (web_) web_->shutdown();
     if (http_) http_->stop();
     events_.detach();
     if (store_) store_->stop();
@@ -195,6 +204,38 @@ class Instance {
   Health& health() { return health_; }
 
  private:
+  // The REST API with its users and sessions, the live stream and the phone page.
+  Result<void> start_web() {
+    auto access = http::auth::SessionAccess::open(config_.store.path, clock_, log_);
+    if (!access) return access.error();
+    access_ = std::move(*access);
+    http::auth::register_auth_routes(*http_, *access_);
+    auto reader = store::Reader::open(config_.store.path);
+    if (!reader) return reader.error();
+    web_ = std::make_unique<WebApi>(config_, io_, actuation_->supervisor(), *run_log_, *store_,
+                                    std::move(*reader), &engine_->history(), clock_);
+    http::api::register_api_routes(*http_, *access_, *web_);
+    run_log_->on_zone_changed([this](const std::string& zone) { web_->zone_changed(zone); });
+    run_fanout_.on_run = [this](const actuators::RunRecord& run) { web_->run_changed(run); };
+    events_.tap(web_.get());
+    if (!config_.http.web_dir.empty()) {
+      if (auto r = http::register_static_files(*http_, config_.http.web_dir); !r) {
+        log_.warn("http", "no phone page: " + r.error().message);
+      }
+    }
+    ping_stream();
+    return {};
+  }
+
+  void ping_stream() {
+    ping_timer_.expires_after(http::api::SseHub::kPingEvery);
+    ping_timer_.async_wait([this](boost::system::error_code ec) {
+      if (ec || !web_) return;
+      web_->hub().ping();
+      ping_stream();
+    });
+  }
+
   // On the event loop: readings of the live devices, once durable.
   void on_live(const ReadingBatch& batch) {
     for (const auto& r : batch) {
@@ -230,14 +271,19 @@ class Instance {
   std::unique_ptr<PahoBus> bus_;
   // Runs go to the run log, and their water to the ET balances.
   struct RunFanout final : actuators::SupervisorObserver {
-    void run_started(const actuators::RunRecord& r) override { next->run_started(r); }
+    void run_started(const actuators::RunRecord& r) override {
+      next->run_started(r);
+      if (on_run) on_run(r);
+    }
     void run_finished(const actuators::RunRecord& r) override {
       next->run_finished(r);
       if (on_finished) on_finished(r);
+      if (on_run) on_run(r);
     }
     void actuator_changed(const actuators::ActuatorState& s) override { next->actuator_changed(s); }
     actuators::SupervisorObserver* next = nullptr;
     std::function<void(const actuators::RunRecord&)> on_finished;
+    std::function<void(const actuators::RunRecord&)> on_run;  // started or finished
   };
   // The litres a run without a flow meter delivered, from its zone's nominal flow (agronomy).
   double nominal_litres(const actuators::RunRecord& run) const {
@@ -261,7 +307,10 @@ class Instance {
   boost::asio::steady_timer rules_timer_{io_};
   std::unique_ptr<Ingest> ingest_;
   std::vector<std::unique_ptr<sensors::Source>> sources_;
+  std::unique_ptr<http::auth::SessionAccess> access_;  // outlives the server that asks it
+  std::unique_ptr<WebApi> web_;                        // likewise
   std::unique_ptr<http::HttpServer> http_;
+  boost::asio::steady_timer ping_timer_{io_};
 };
 
 }  // namespace

@@ -41,6 +41,7 @@ void EventHub::raise(Event event) {
   log_.log(level, event.source, event.code + ": " + event.message);
   if (event.severity != Severity::info) {
     if (MqttBus* bus = bus_.load()) bus->publish(topic_, to_json(event), 1, false);
+    if (EventSink* tap = tap_.load()) tap->raise(event);
   }
   if (store::Store* store = store_.load()) store->submit(std::move(event));
 }

@@ -20,7 +20,13 @@ class EventHub final : public EventSink {
   EventHub(std::string site, Logger& log, Metrics& metrics);
 
   void attach(store::Store* store, MqttBus* bus);
-  void detach() { attach(nullptr, nullptr); }
+  void detach() {
+    attach(nullptr, nullptr);
+    tap(nullptr);
+  }
+  // Warnings and alarms are also handed to `sink` (the web page's live stream); it is called on
+  // the raising thread and must only hand off.
+  void tap(EventSink* sink) { tap_ = sink; }
 
   void raise(Event event) override;
 
@@ -34,6 +40,7 @@ class EventHub final : public EventSink {
   Metrics& metrics_;
   std::atomic<store::Store*> store_{nullptr};
   std::atomic<MqttBus*> bus_{nullptr};
+  std::atomic<EventSink*> tap_{nullptr};
 };
 
 }  // namespace farmgate::gateway

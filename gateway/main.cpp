@@ -1,4 +1,6 @@
 // farmgate: the command line. Parses it, loads the config, and hands over to the Daemon.
+#include <unistd.h>
+
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -10,6 +12,7 @@
 #include "gateway/actuation.h"
 #include "gateway/daemon.h"
 #include "gateway/replay.h"
+#include "gateway/user_cmd.h"
 #include "rules/check.h"
 
 namespace {
@@ -26,6 +29,12 @@ constexpr const char* kUsage =
     "                                 rules and print what they would have done and the water\n"
     "                                 it would have used; touches no actuator. T: 2026-11-01,\n"
     "                                 2026-11-01T05:00 (site time), ...Z, +07:00, or epoch ms\n"
+    "  farmgate user add NAME --role viewer|farmer|officer|admin --config FILE\n"
+    "                                 add a web user; the password comes from stdin (typed\n"
+    "                                 twice on a terminal, or one piped line)\n"
+    "  farmgate user token NAME [--label LABEL] --config FILE\n"
+    "                                 print a new API token for NAME's scripts (shown once)\n"
+    "  farmgate user list --config FILE\n"
     "  farmgate --version\n";
 
 int usage(const std::string& problem) {
@@ -48,11 +57,13 @@ int main(int argc, char** argv) {
     return 0;
   }
   const std::string& command = args[0];
-  if (command != "run" && command != "check" && command != "safe-state" && command != "replay") {
+  if (command != "run" && command != "check" && command != "safe-state" && command != "replay" &&
+      command != "user") {
     return usage("unknown command '" + command + "'");
   }
   std::string config_path;
   std::string from, to, format = "text";  // replay only
+  std::vector<std::string> user_args;       // user only: the words after "user"
   for (std::size_t i = 1; i < args.size(); ++i) {
     if (args[i] == "--config" && i + 1 < args.size()) {
       config_path = args[++i];
@@ -64,6 +75,8 @@ int main(int argc, char** argv) {
       to = args[++i];
     } else if (command == "replay" && args[i] == "--format" && i + 1 < args.size()) {
       format = args[++i];
+    } else if (command == "user") {
+      user_args.push_back(args[i]);
     } else {
       return usage("unknown argument '" + args[i] + "'");
     }
@@ -88,6 +101,12 @@ int main(int argc, char** argv) {
   if (command == "check") {
     std::cout << config_path << ": ok\n";
     return 0;
+  }
+  if (command == "user") {
+    SystemClock clock;
+    return gateway::run_user_command(
+        user_args, std::get<config::Config>(loaded).store.path,
+        gateway::UserCommandIo{std::cin, isatty(STDIN_FILENO) == 1, std::cout, std::cerr}, clock);
   }
   StderrLogger log;
   if (command == "replay") {

@@ -90,6 +90,19 @@ void RunLog::restore(const std::vector<IrrigationRun>& last) {
   }
 }
 
+std::optional<RunLog::ZoneView> RunLog::view(const std::string& zone) const {
+  const auto z = zones_.find(zone);
+  if (z == zones_.end()) return std::nullopt;
+  const auto state = [this](const std::string& id) -> std::string {
+    if (id.empty()) return "";
+    const auto a = actuators_.find(id);
+    if (a == actuators_.end() || !a->second.reported) return "unknown";
+    return on_off(*a->second.reported);
+  };
+  return ZoneView{state(z->second.valve), state(z->second.pump), z->second.run, z->second.last,
+                  z->second.readings};
+}
+
 void RunLog::on_reading(const Reading& r) {
   auto z = zones_.find(r.zone);
   if (r.zone.empty() || z == zones_.end()) return;
@@ -155,6 +168,7 @@ void RunLog::publish_zone(const std::string& zone) {
   bus_.publish("farmgate/" + site_ + "/zones/" + zone + "/state", json, 1, true);
   z->second.published = std::move(json);
   z->second.published_at = clock_.steady_now();
+  if (zone_changed_) zone_changed_(zone);
 }
 
 std::string RunLog::run_json(const actuators::RunRecord& run) const {

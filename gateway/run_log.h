@@ -15,6 +15,7 @@
 // the other calls. The store and the bus take work from any thread without blocking for long.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -68,6 +69,21 @@ class RunLog final : public actuators::SupervisorObserver {
   // The store's value for a supervisor record.
   static IrrigationRun to_store(const actuators::RunRecord& run);
 
+  // A zone as the REST API shows it: what the relays last reported ("on", "off", "unknown";
+  // pump "" when the zone's line has none), its run, its last run, its latest readings.
+  struct ZoneView {
+    std::string valve;
+    std::string pump;
+    std::optional<actuators::RunRecord> run;
+    std::optional<actuators::RunRecord> last;
+    std::map<std::string, std::map<std::string, Reading>> readings;  // device -> metric
+  };
+  std::optional<ZoneView> view(const std::string& zone) const;
+  // Called whenever a zone's published state changed (the API's live stream).
+  void on_zone_changed(std::function<void(const std::string& zone)> f) {
+    zone_changed_ = std::move(f);
+  }
+
  private:
   struct Zone {
     std::string valve;
@@ -90,6 +106,7 @@ class RunLog final : public actuators::SupervisorObserver {
   MqttBus& bus_;
   std::map<std::string, Zone> zones_;
   std::map<std::string, actuators::ActuatorState> actuators_;  // by id, as last reported
+  std::function<void(const std::string&)> zone_changed_;
 };
 
 }  // namespace farmgate::gateway

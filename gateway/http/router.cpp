@@ -75,6 +75,14 @@ void Router::add(Verb verb, std::string_view pattern, Target target) {
   routes_.push_back(std::move(route));
 }
 
+std::vector<Router::Entry> Router::routes() const {
+  std::vector<Entry> out;
+  for (const auto& route : routes_) {
+    for (const auto& [verb, target] : route.targets) out.push_back(Entry{verb, route.pattern});
+  }
+  return out;
+}
+
 Router::Match Router::match(Verb verb, const std::vector<std::string>& segments) const {
   Match best;
   std::vector<bool> best_rank;  // per segment: literal (true) beats parameter (false)

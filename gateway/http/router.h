@@ -13,12 +13,13 @@
 #include <vector>
 
 #include "gateway/http/handler.h"
+#include "gateway/http/stream.h"
 
 namespace farmgate::http {
 
 class Router {
  public:
-  using Target = std::variant<Handler, AsyncHandler>;
+  using Target = std::variant<Handler, AsyncHandler, StreamHandler>;
 
   // Throws std::invalid_argument for a malformed pattern or a verb and pattern already
   // registered: both are programming errors found at start-up.
@@ -33,6 +34,14 @@ class Router {
   };
   // `segments` are the request path's decoded segments (Request::segments).
   Match match(Verb verb, const std::vector<std::string>& segments) const;
+
+  struct Entry {
+    Verb verb;
+    std::string pattern;
+  };
+  // Every registered (verb, pattern), in registration order of the patterns: for tests that
+  // hold the routes against their documentation (docs/openapi.yaml).
+  std::vector<Entry> routes() const;
 
  private:
   struct Segment {

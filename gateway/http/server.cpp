@@ -3,6 +3,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <exception>
 #include <map>
 #include <optional>
@@ -22,6 +23,7 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/beast/http/status.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/url/parse.hpp>
@@ -67,6 +69,7 @@ bool unsafe_header_text(std::string_view s) {
 }
 
 class Session;
+class SessionStream;
 
 // The listening socket, the routes and the set of open connections. Shared with every Session,
 // so it outlives them whatever order the io_context runs their completions in.
@@ -153,6 +156,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // From Listener::stop(): cancels whatever is in flight.
   void close() {
+    closed_ = true;
     handler_timer_.cancel();
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
@@ -288,7 +292,51 @@ class Session : public std::enable_shared_from_this<Session> {
       if (r) send(std::move(*r), keep_alive_);
       return;
     }
+    if (const auto* handler = std::get_if<StreamHandler>(match.target)) {
+      return call_stream(*handler, req);
+    }
     call_async(std::get<AsyncHandler>(*match.target), req);
+  }
+
+  // Streaming (route_stream): once the head is sent the session only writes what the writer
+  // queues, and reads only to notice the client leaving.
+  friend class SessionStream;
+  void call_stream(const StreamHandler& handler, const Request& req);
+  void open_stream(Response head, const StreamResponder::OnOpen& on_open);
+  bool stream_write(std::string_view bytes) {
+    if (!streaming_ || closed_ || listener_->stopped) return false;
+    stream_pending_ += bytes.size();
+    if (stream_pending_ > opts_.stream_buffer_limit) {
+      listener_->log.info(kComponent, "dropped streaming client " + remote_ + ": " +
+                                          std::to_string(stream_pending_) + " bytes not read");
+      close();
+      return false;
+    }
+    stream_out_.emplace_back(bytes);
+    if (!stream_writing_) stream_write_next();
+    return true;
+  }
+  void stream_write_next() {
+    stream_writing_ = true;
+    stream_.expires_after(opts_.write_timeout);
+    asio::async_write(stream_, asio::buffer(stream_out_.front()),
+                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                        if (self->listener_->stopped || self->closed_) return;
+                        if (ec) return self->on_write_error(ec);
+                        self->stream_pending_ -= self->stream_out_.front().size();
+                        self->stream_out_.pop_front();
+                        self->stream_writing_ = false;
+                        if (!self->stream_out_.empty()) self->stream_write_next();
+                      });
+  }
+  // Anything the client sends while streaming is discarded; its end closes the stream.
+  void stream_watch() {
+    stream_.async_read_some(asio::buffer(drain_),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                              if (self->listener_->stopped || self->closed_) return;
+                              if (ec) return self->close();
+                              self->stream_watch();
+                            });
   }
 
   void call_async(const AsyncHandler& handler, const Request& req) {
@@ -423,7 +471,98 @@ class Session : public std::enable_shared_from_this<Session> {
   bool head_ = false;
   bool keep_alive_ = false;
   bool awaiting_ = false;  // an AsyncHandler has the request
+  bool closed_ = false;
+  bool streaming_ = false;
+  bool stream_writing_ = false;
+  std::size_t stream_pending_ = 0;  // bytes queued and not yet written
+  std::deque<std::string> stream_out_;
 };
+
+// The writer a stream handler holds. It does not keep the session alive: once the connection
+// is gone, write() says so.
+class SessionStream final : public StreamWriter {
+ public:
+  explicit SessionStream(std::weak_ptr<Session> session) : session_(std::move(session)) {}
+  bool write(std::string_view bytes) override {
+    const auto s = session_.lock();
+    return s && s->stream_write(bytes);
+  }
+  bool is_open() const override {
+    const auto s = session_.lock();
+    return s && !s->closed_ && !s->listener_->stopped;
+  }
+  void close() override {
+    if (const auto s = session_.lock()) s->close();
+  }
+
+ private:
+  std::weak_ptr<Session> session_;
+};
+
+void Session::call_stream(const StreamHandler& handler, const Request& req) {
+  awaiting_ = true;
+  const std::uint64_t generation = generation_;
+  handler_timer_.expires_after(opts_.handler_timeout);
+  handler_timer_.async_wait([self = shared_from_this(), generation](beast::error_code ec) {
+    if (ec || self->listener_->stopped || !self->awaiting_ || self->generation_ != generation) {
+      return;
+    }
+    self->send(Response::error(503, "handler_timeout", "the gateway did not answer in time"),
+               self->keep_alive_);
+  });
+  // Both paths only post: the session is looked up on the io thread, as for Responder.
+  const auto on_io = [weak = weak_from_this(), generation,
+                      executor = listener_->io.get_executor()](auto f) {
+    asio::post(executor, [weak, generation, f = std::move(f)]() mutable {
+      const auto self = weak.lock();
+      if (!self || self->listener_->stopped || !self->awaiting_ ||
+          self->generation_ != generation) {
+        return;
+      }
+      f(*self);
+    });
+  };
+  StreamResponder responder(
+      [on_io](Response r) {
+        on_io([r = std::move(r)](Session& s) mutable { s.send(std::move(r), s.keep_alive_); });
+      },
+      [on_io](Response head, StreamResponder::OnOpen on_open) {
+        on_io([head = std::move(head), on_open = std::move(on_open)](Session& s) mutable {
+          s.open_stream(std::move(head), on_open);
+        });
+      });
+  try {
+    handler(req, std::move(responder));
+  } catch (const std::exception& e) {
+    handler_failed(req, e.what());
+  } catch (...) {
+    handler_failed(req, "unknown exception");
+  }
+}
+
+void Session::open_stream(Response head, const StreamResponder::OnOpen& on_open) {
+  if (head_) return send(std::move(head), false);  // HEAD: the headers, then close
+  awaiting_ = false;
+  handler_timer_.cancel();
+  streaming_ = true;
+  listener_->count_response(head.status);
+  std::string bytes = "HTTP/1.1 " + std::to_string(head.status) + " " +
+                      std::string(bhttp::obsolete_reason(static_cast<bhttp::status>(head.status))) +
+                      "\r\nServer: farmgate\r\n";
+  if (!head.content_type.empty()) bytes += "Content-Type: " + head.content_type + "\r\n";
+  for (const auto& h : head.headers) {
+    if (h.name.empty() || unsafe_header_text(h.name) || unsafe_header_text(h.value)) continue;
+    bytes += h.name + ": " + h.value + "\r\n";
+  }
+  bytes += "Connection: close\r\n\r\n";
+  bytes += head.body;
+  // No request deadline from now on; the watch read is started before any write so that the
+  // writes' deadlines (write_timeout) never apply to it.
+  stream_.expires_never();
+  stream_watch();
+  stream_write(bytes);
+  if (on_open) on_open(std::make_shared<SessionStream>(weak_from_this()));
+}
 
 Result<void> Listener::start() {
   if (started || stopped) return make_error("http_listen", "the HTTP server was started before");
@@ -554,6 +693,14 @@ void HttpServer::route(Verb verb, std::string_view pattern, Handler handler) {
 
 void HttpServer::route_async(Verb verb, std::string_view pattern, AsyncHandler handler) {
   impl_->router.add(verb, pattern, std::move(handler));
+}
+
+void HttpServer::route_stream(Verb verb, std::string_view pattern, StreamHandler handler) {
+  impl_->router.add(verb, pattern, std::move(handler));
+}
+
+std::vector<Router::Entry> HttpServer::routes() const {
+  return impl_->router.routes();
 }
 
 Result<void> HttpServer::start() {

@@ -17,6 +17,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "config/config.h"
 #include "core/log.h"
@@ -24,6 +25,8 @@
 #include "core/result.h"
 #include "core/time.h"
 #include "gateway/http/handler.h"
+#include "gateway/http/router.h"
+#include "gateway/http/stream.h"
 
 namespace boost::asio {
 class io_context;
@@ -48,6 +51,10 @@ struct ServerOptions {
   // Open connections at most. Further connections wait in the kernel's accept queue until one
   // closes: the Pi's memory stays bounded whatever a client does.
   std::size_t max_connections = 32;
+  // A streaming client (route_stream) with more than this many bytes not yet sent to it is
+  // dropped: a phone that stopped reading must not grow the gateway's memory. A stream is
+  // exempt from request_timeout; each of its writes still has write_timeout.
+  std::size_t stream_buffer_limit = 256 * 1024;
 };
 
 class HttpServer {
@@ -61,6 +68,10 @@ class HttpServer {
   // See Router for patterns. Throws std::invalid_argument for a malformed or duplicate route.
   void route(Verb verb, std::string_view pattern, Handler handler);
   void route_async(Verb verb, std::string_view pattern, AsyncHandler handler);
+  // A streaming route (see stream.h). Its connection counts against max_connections.
+  void route_stream(Verb verb, std::string_view pattern, StreamHandler handler);
+  // The registered (verb, pattern) pairs; see Router::routes().
+  std::vector<Router::Entry> routes() const;
 
   // Binds and starts accepting. Fails with code "http_listen", e.g.
   // "cannot listen on 0.0.0.0:8080: Address already in use". Port 0 picks a free port.

@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
+#include <optional>
 #include <random>
 #include <stdexcept>
 #include <thread>
@@ -439,6 +441,152 @@ TEST(HttpServerStartTest, DuplicateRouteIsAProgrammingError) {
   s.route(Verb::get, "/x", [](const Request&) { return Response{}; });
   EXPECT_THROW(s.route(Verb::get, "/x", [](const Request&) { return Response{}; }),
                std::invalid_argument);
+}
+
+// --- Streaming routes (route_stream) ---
+
+// Reads whatever the server sends, for responses without an end.
+class StreamReader {
+ public:
+  explicit StreamReader(unsigned short port) : socket_(io_) {
+    socket_.connect(testing::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port));
+  }
+  void send(const std::string& bytes) { boost::asio::write(socket_, boost::asio::buffer(bytes)); }
+  // True once everything received contains `marker`; false on close or after `deadline`.
+  bool read_until(std::string_view marker, std::chrono::milliseconds deadline = 5s) {
+    const auto until = std::chrono::steady_clock::now() + deadline;
+    while (received.find(marker) == std::string::npos) {
+      if (closed || std::chrono::steady_clock::now() >= until) return false;
+      std::array<char, 4096> buf;
+      socket_.async_read_some(boost::asio::buffer(buf),
+                              [&](boost::system::error_code ec, std::size_t n) {
+                                if (ec && ec != boost::asio::error::operation_aborted) {
+                                  closed = true;
+                                }
+                                received.append(buf.data(), n);
+                              });
+      io_.restart();
+      io_.run_until(until);
+      if (!io_.stopped()) {
+        socket_.cancel();
+        io_.restart();
+        io_.run();
+      }
+    }
+    return true;
+  }
+  void close() {
+    boost::system::error_code ec;
+    socket_.close(ec);
+  }
+  std::string received;
+  bool closed = false;
+
+ private:
+  boost::asio::io_context io_;
+  testing::tcp::socket socket_;
+};
+
+class HttpStreamTest : public ::testing::Test {
+ protected:
+  void start(ServerOptions options) {
+    h_.emplace(options);
+    h_->server().route_stream(Verb::get, "/stream", [this](const Request&, StreamResponder out) {
+      Response head = Response::text("hello\n", 200, "text/event-stream");
+      head.headers.push_back(Header{"Cache-Control", "no-store"});
+      out.open(std::move(head), [this](std::shared_ptr<StreamWriter> w) { writer_ = w; });
+    });
+    h_->server().route_stream(Verb::get, "/refused", [](const Request&, StreamResponder out) {
+      std::thread([out] { out.respond(Response::error(401, "unauthorized", "log in")); }).detach();
+    });
+    h_->start();
+  }
+  bool write(const std::string& bytes) {
+    bool ok = false;
+    h_->on_io([&] { ok = writer_ && writer_->write(bytes); });
+    return ok;
+  }
+  bool writer_open() {
+    bool open = false;
+    h_->on_io([&] { open = writer_ && writer_->is_open(); });
+    return open;
+  }
+  void TearDown() override {
+    if (h_) h_->shutdown();
+  }
+
+  std::optional<ServerHarness> h_;
+  std::shared_ptr<StreamWriter> writer_;  // io thread
+};
+
+TEST_F(HttpStreamTest, StreamSendsItsHeadThenWhatIsWrittenPastTheRequestTimeout) {
+  start(FastOptions());
+  StreamReader c(h_->port());
+  c.send("GET /stream HTTP/1.1\r\nHost: t\r\n\r\n");
+  ASSERT_TRUE(c.read_until("hello\n")) << c.received;
+  EXPECT_EQ(c.received.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << c.received;
+  EXPECT_NE(c.received.find("Content-Type: text/event-stream\r\n"), std::string::npos);
+  EXPECT_NE(c.received.find("Cache-Control: no-store\r\n"), std::string::npos);
+  EXPECT_NE(c.received.find("Connection: close\r\n"), std::string::npos);
+  EXPECT_EQ(c.received.find("Content-Length"), std::string::npos);
+  // Longer than request_timeout (300 ms) and handler_timeout: a stream is exempt from both.
+  EXPECT_FALSE(c.read_until("never", 700ms));
+  EXPECT_FALSE(c.closed);
+  ASSERT_TRUE(write("event: x\ndata: 1\n\n"));
+  EXPECT_TRUE(c.read_until("data: 1\n\n")) << c.received;
+}
+
+TEST_F(HttpStreamTest, StreamHandlerMayAnswerWithAPlainResponseFromAnotherThread) {
+  start(FastOptions());
+  Client c(h_->port());
+  const auto r = c.get("/refused");
+  ASSERT_TRUE(r) << c.error().message();
+  ExpectJsonError(*r, 401, "unauthorized");
+  const auto again = c.get("/refused");  // the connection stays usable
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->result_int(), 401u);
+}
+
+TEST_F(HttpStreamTest, ClientLeavingClosesTheWriter) {
+  start(FastOptions());
+  StreamReader c(h_->port());
+  c.send("GET /stream HTTP/1.1\r\nHost: t\r\n\r\n");
+  ASSERT_TRUE(c.read_until("hello\n"));
+  EXPECT_TRUE(writer_open());
+  c.close();
+  const auto until = std::chrono::steady_clock::now() + 5s;
+  while (writer_open() && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(5ms);
+  }
+  EXPECT_FALSE(writer_open());
+  EXPECT_FALSE(write("late"));
+}
+
+TEST_F(HttpStreamTest, ClientThatStopsReadingIsDroppedAtTheBufferLimit) {
+  ServerOptions o = FastOptions();
+  o.stream_buffer_limit = 64 * 1024;
+  o.write_timeout = 30s;  // the buffer limit, not the write deadline, must end it
+  start(o);
+  StreamReader c(h_->port());
+  c.send("GET /stream HTTP/1.1\r\nHost: t\r\n\r\n");
+  ASSERT_TRUE(c.read_until("hello\n"));
+  const std::string chunk(16 * 1024, 'x');
+  int writes = 0;
+  // The kernel's socket buffers take a few MB first; 1 GB is far beyond them.
+  while (writes < 64 * 1024 && write(chunk)) ++writes;
+  EXPECT_LT(writes, 64 * 1024);
+  EXPECT_FALSE(writer_open());
+}
+
+TEST_F(HttpStreamTest, StopClosesOpenStreams) {
+  start(FastOptions());
+  StreamReader c(h_->port());
+  c.send("GET /stream HTTP/1.1\r\nHost: t\r\n\r\n");
+  ASSERT_TRUE(c.read_until("hello\n"));
+  h_->on_io([&] { h_->server().stop(); });
+  EXPECT_FALSE(writer_open());
+  EXPECT_FALSE(c.read_until("never", 2s));
+  EXPECT_TRUE(c.closed);
 }
 
 }  // namespace

@@ -78,6 +78,45 @@ CREATE TABLE irrigation_runs(
 CREATE INDEX irrigation_runs_start ON irrigation_runs(start_ms);
 CREATE INDEX irrigation_runs_open ON irrigation_runs(zone) WHERE end_ms IS NULL;
 )sql",
+    // 4: users, login sessions, API tokens and the audit log of the web API (gateway/http/auth/),
+    // and who acknowledged an alarm. Session ids and tokens are stored as SHA-256 hashes (hex),
+    // so a copied database file lets nobody in; passwords as Argon2id strings.
+    R"sql(
+CREATE TABLE users(
+  name TEXT PRIMARY KEY,
+  role TEXT NOT NULL,
+  pw_hash TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  disabled INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
+CREATE TABLE sessions(
+  id_hash TEXT PRIMARY KEY,
+  user TEXT NOT NULL,
+  csrf TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  last_ms INTEGER NOT NULL,
+  expires_ms INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX sessions_user ON sessions(user);
+CREATE TABLE api_tokens(
+  id_hash TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  user TEXT NOT NULL,
+  role TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  last_ms INTEGER) WITHOUT ROWID;
+CREATE TABLE audit(
+  id INTEGER PRIMARY KEY,
+  ts INTEGER NOT NULL,
+  user TEXT NOT NULL,
+  remote TEXT NOT NULL,
+  method TEXT NOT NULL,
+  path TEXT NOT NULL,
+  action TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  detail TEXT NOT NULL DEFAULT '');
+CREATE INDEX audit_ts ON audit(ts);
+ALTER TABLE events ADD COLUMN acked_by TEXT;
+ALTER TABLE events ADD COLUMN acked_ms INTEGER;
+)sql",
 };
 
 constexpr int kSteps = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));

@@ -2,7 +2,7 @@
 // the newest version inside one transaction per step, and refuses a file from a newer farmgate.
 // Called once at start, by the store thread, before anything else touches the file.
 //
-// Tables (version 3):
+// Tables (version 4):
 //   meta(key PRIMARY KEY, value)            schema_version, journal_seq (last ingest journal
 //                                           record committed), counters that must survive restarts
 //   series(id, kind, device, zone, metric, unit)      one row per time series
@@ -20,6 +20,9 @@
 //                                           per run, inserted at its start with end_ms NULL and
 //                                           outcome 'running'; actuators is a comma list, valve
 //                                           first; volume_l NULL without a flow meter
+//   users, sessions, api_tokens, audit       the web API's accounts and audit log (version 4;
+//                                           see gateway/http/auth/); events gained acked_by,
+//                                           acked_ms for alarm acknowledgement
 #pragma once
 
 #include "core/result.h"
@@ -27,7 +30,7 @@
 
 namespace farmgate::store {
 
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 
 Result<void> migrate(sqlite::Db& db);
 

@@ -190,6 +190,13 @@ void Store::submit(IrrigationRun run) {
   wake_.notify_one();
 }
 
+void Store::submit_write(std::function<void(sqlite::Db&)> task) {
+  std::lock_guard lock(mu_);
+  queue_.emplace_back(std::move(task));
+  ++submitted_;
+  wake_.notify_one();
+}
+
 void Store::flush() {
   std::unique_lock lock(mu_);
   const std::uint64_t target = submitted_;
@@ -291,6 +298,8 @@ Result<void> Store::commit(std::vector<Item>& items) {
       outbox_max_id_ = db_.last_insert_rowid();
     } else if (auto* rec = std::get_if<2>(&item)) {
       if (auto s = record_run(*rec, line, now_ms); !s) return fail(s.error());
+    } else if (auto* task = std::get_if<3>(&item)) {
+      (*task)(db_);
     } else {
       const auto& e = std::get<1>(item);
       st_->insert_event.bind(1, to_epoch_ms(e.time))

@@ -101,6 +101,9 @@ class Store {
   void submit(Event event);
   // Opens (no end) or closes (end set) a run in the run log. Never blocks for long.
   void submit(IrrigationRun run);
+  // A small write of someone else's (an alarm acknowledgement), run on the store thread inside
+  // the next transaction. It must be idempotent: a transaction that fails is retried whole.
+  void submit_write(std::function<void(sqlite::Db&)> task);
 
   // Waits until everything submitted before the call is committed. For shutdown and tests.
   void flush();
@@ -110,7 +113,8 @@ class Store {
   std::int64_t outbox_newest_id() const { return outbox_newest_.load(); }
 
  private:
-  using Item = std::variant<std::pair<std::uint64_t, ReadingBatch>, Event, IrrigationRun>;
+  using Item = std::variant<std::pair<std::uint64_t, ReadingBatch>, Event, IrrigationRun,
+                            std::function<void(sqlite::Db&)>>;
 
   Store(StoreOptions options, sqlite::Db db, Clock& clock, Metrics& metrics, Logger& log,
         EventSink& events);

@@ -351,6 +351,9 @@ TEST_F(StoreTest, MigratesVersionOneReadingsToTheTimeOrderedTable) {
                          "CREATE TABLE readings(series INTEGER, ts INTEGER, value REAL, quality "
                          "INTEGER, PRIMARY KEY(series, ts)) WITHOUT ROWID;"
                          "INSERT INTO readings VALUES(1, 1767225600000, 31.5, 0);"
+                         // Version 1 had events; migration 4 adds columns to it.
+                         "CREATE TABLE events(id INTEGER PRIMARY KEY, ts, severity, code, "
+                         "source, message);"
                          "PRAGMA user_version=1;")
                     .ok());
   }
@@ -363,6 +366,31 @@ TEST_F(StoreTest, MigratesVersionOneReadingsToTheTimeOrderedTable) {
   EXPECT_EQ(scalar("SELECT count(*) FROM readings WHERE ts=1767225600000 AND series=1"), 1);
   EXPECT_EQ(scalar("SELECT pk FROM pragma_table_info('readings') WHERE name='ts'"), 1)
       << "time leads the key";
+}
+
+TEST_F(StoreTest, MigratesVersionThreeToAuthTablesAndKeepsEvents) {
+  {
+    auto db = sqlite::Db::open(options_.config.path);
+    ASSERT_TRUE(db->exec("CREATE TABLE events(id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, "
+                         "severity TEXT NOT NULL, code TEXT NOT NULL, source TEXT NOT NULL, "
+                         "message TEXT NOT NULL);"
+                         "INSERT INTO events VALUES(7, 1767225600000, 'warn', 'dry', 'z1', 'm');"
+                         "PRAGMA user_version=3;")
+                    .ok());
+    ASSERT_TRUE(migrate(*db).ok());
+  }
+  EXPECT_EQ(scalar("PRAGMA user_version"), kSchemaVersion);
+  EXPECT_EQ(scalar("SELECT count(*) FROM events WHERE id=7 AND acked_by IS NULL "
+                   "AND acked_ms IS NULL"),
+            1);
+  for (const char* table : {"users", "sessions", "api_tokens", "audit"}) {
+    EXPECT_EQ(scalar(std::string("SELECT count(*) FROM sqlite_master WHERE type='table' AND "
+                                 "name='") +
+                     table + "'"),
+              1)
+        << table;
+  }
+  EXPECT_EQ(scalar("SELECT pk FROM pragma_table_info('sessions') WHERE name='id_hash'"), 1);
 }
 
 TEST_F(StoreTest, RefusesADatabaseFromANewerFarmgate) {
