@@ -57,6 +57,7 @@ class ServerHarness {
   ~ServerHarness() { shutdown(); }
 
   HttpServer& server() { return server_; }
+  asio::io_context& io() { return io_; }
   Metrics& metrics() { return metrics_; }
   MemoryLogger& log() { return log_; }
   unsigned short port() const { return server_.port(); }

@@ -22,6 +22,7 @@
 #include "core/metrics.h"
 #include "gateway/http/api/context.h"
 #include "gateway/http/server.h"
+#include "gateway/http/test_client.h"
 #include "gateway/store/sqlite.h"
 
 namespace farmgate::http::api::testing {
@@ -29,45 +30,8 @@ namespace farmgate::http::api::testing {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
-class Harness {
- public:
-  explicit Harness(ServerOptions options = {})
-      : server_(io_, config::HttpConfig{"127.0.0.1", 0}, log_, metrics_, options) {}
-  ~Harness() { shutdown(); }
-
-  HttpServer& server() { return server_; }
-  asio::io_context& io() { return io_; }
-  unsigned short port() const { return server_.port(); }
-
-  void start() {
-    const auto started = server_.start();
-    ASSERT_TRUE(started.ok()) << started.error().message;
-    thread_ = std::thread([this] { io_.run(); });
-  }
-  template <class F>
-  void on_io(F f) {
-    std::promise<void> done;
-    asio::post(io_, [&] {
-      f();
-      done.set_value();
-    });
-    done.get_future().wait();
-  }
-  void shutdown() {
-    if (!thread_.joinable()) return;
-    on_io([this] { server_.stop(); });
-    guard_.reset();
-    thread_.join();
-  }
-
- private:
-  MemoryLogger log_;
-  Metrics metrics_;
-  asio::io_context io_;
-  asio::executor_work_guard<asio::io_context::executor_type> guard_{io_.get_executor()};
-  HttpServer server_;
-  std::thread thread_;
-};
+// The HTTP tests' own harness: a real server on loopback, its io_context on a thread.
+using Harness = farmgate::http::testing::ServerHarness;
 
 // A client that sends bytes and reads whatever comes, for responses that never end.
 class RawClient {
