@@ -391,6 +391,9 @@ async function onLogout() {
   state.session = null;
   state.zones = [];
   state.alarms = [];
+  // The next user on this phone must not see this one's "watering started/stopped" notes.
+  state.notes = {};
+  state.minutes = {};
   localStorage.removeItem(CACHE_KEY);
   renderAll();
 }
