@@ -44,7 +44,8 @@ class TempDir {
 
 const std::string kIndex = "<!doctype html><title>farmgate</title>";
 const std::string kApp = "console.log('vườn')";
-const std::string kAppGz = std::string("\x1f\x8b\x08\x00fake-gzip", 13);
+// Split literal: "\x00fake" would read as the one hex escape \x00fa.
+const std::string kAppGz = std::string("\x1f\x8b\x08\x00" "fake-gzip", 13);
 
 class StaticFilesTest : public ::testing::Test {
  protected:
