@@ -37,6 +37,7 @@
 #include "core/clock.h"
 #include "core/event.h"
 #include "core/log.h"
+#include "gateway/rule_actions.h"
 #include "rules/engine.h"
 #include "sensors/sim/farm_model.h"
 
@@ -88,38 +89,11 @@ class RunObserver final : public actuators::SupervisorObserver {
   std::vector<RunRecord> finished;
 };
 
-// The gateway's RuleActions (gateway/rule_actions.cpp) without the MQTT bus: irrigation through
-// the supervisor as RunReason::rule, alarms to the event sink.
-class SupervisorActions final : public rules::ActionSink {
+// The farm has no broker: rule `publish` actions go nowhere (the reference farm has none).
+class NullBus final : public MqttBus {
  public:
-  SupervisorActions(Supervisor& s, EventSink& events, Clock& clock)
-      : supervisor_(s), events_(events), clock_(clock) {}
-
-  Result<std::uint64_t> irrigate(const std::string& zone, Millis duration,
-                                 const std::string& who) override {
-    auto grant = supervisor_.irrigate(zone, duration, actuators::RunReason::rule, who);
-    if (!grant) return grant.error();
-    return grant->run_id;
-  }
-  Result<void> stop(const std::string& zone, const std::string& why,
-                    const std::string& who) override {
-    return supervisor_.stop_zone(zone, why, who);
-  }
-  bool zone_running(const std::string& zone) const override {
-    for (const auto& z : supervisor_.zones()) {
-      if (z.zone == zone) return z.run.has_value();
-    }
-    return false;
-  }
-  void alarm(Severity s, const std::string& code, const std::string& message) override {
-    events_.raise(Event{s, code, "rules", message, clock_.now()});
-  }
-  void publish(const std::string&, const std::string&, bool) override {}
-
- private:
-  Supervisor& supervisor_;
-  EventSink& events_;
-  Clock& clock_;
+  void subscribe(const std::string&, int, Handler) override {}
+  void publish(const std::string&, const std::string&, int, bool) override {}
 };
 
 // What one zone saw over the run.
@@ -151,7 +125,8 @@ class ClosedLoopFarm {
     }
     supervisor_ = std::make_unique<Supervisor>(config_.actuators, config_.lines, std::move(drivers),
                                                sched_, clock_, events_, observer_);
-    actions_ = std::make_unique<SupervisorActions>(*supervisor_, events_, clock_);
+    // The gateway's own glue between the rules and the supervisor.
+    actions_ = std::make_unique<gateway::RuleActions>(*supervisor_, events_, bus_, clock_);
     engine_ = std::make_unique<rules::Engine>(config_, clock_, *actions_, log_);
     sched_.on_step = [this] { sync_relays(); };
     for (std::size_t k = 0; k < model_.zone_count(); ++k) {
@@ -342,7 +317,8 @@ class ClosedLoopFarm {
   RunObserver observer_;
   std::map<std::string, RelayView> relays_;
   std::unique_ptr<Supervisor> supervisor_;
-  std::unique_ptr<SupervisorActions> actions_;
+  NullBus bus_;
+  std::unique_ptr<gateway::RuleActions> actions_;
   std::unique_ptr<rules::Engine> engine_;
   std::vector<ZoneReport> zones_;
   std::optional<Timestamp> probe_dead_at_;
