@@ -10,6 +10,11 @@
 #include <string_view>
 #include <vector>
 
+#include "config/calibration_config.h"
+#include "config/camera_config.h"
+#include "config/lorawan_config.h"
+#include "config/modbus_config.h"
+#include "config/pulse_config.h"
 #include "core/time.h"
 
 namespace farmgate::config {
@@ -42,6 +47,7 @@ struct Device {
   std::string id;
   std::string kind;  // names a DeviceKind
   std::string zone;  // names a Zone, or empty
+  Calibration calibration;
 };
 
 struct MqttConfig {
@@ -337,6 +343,11 @@ struct Config {
   std::vector<DeviceKind> kinds;
   std::vector<Device> devices;
   std::vector<MqttJsonSource> mqtt_sources;
+  // The field-device sources (docs/sensors.md), each list in file order.
+  std::vector<ModbusSource> modbus_sources;
+  std::vector<ChirpstackSource> chirpstack_sources;
+  std::vector<CameraSource> cameras;
+  std::vector<PulseSource> pulse_sources;
   // Only the enabled uplinks: an uplink whose url is empty is left out (that is how
   // FARMGATE_INFLUX_URL unset means "no InfluxDB uplink").
   std::vector<UplinkConfig> uplinks;

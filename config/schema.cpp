@@ -9,6 +9,7 @@
 
 #include "config/checks.h"
 #include "config/endpoint.h"
+#include "config/source_schema.h"
 #include "config/units.h"
 
 namespace farmgate::config::detail {
@@ -163,6 +164,7 @@ struct Draft : Config {
     Location at;
   };
   std::vector<ZoneFallback> zone_fallback;  // parallel to zones
+  DeferredChecks deferred;                  // from the field-device readers (source_schema.h)
 };
 
 void read_mqtt(NodeReader& r, const Value& v, MqttConfig& out) {
@@ -322,6 +324,10 @@ void read_devices(NodeReader& r, const Value& v, Draft& out) {
       text_field("id", &Device::id, Need::required, check_id),
       text_field("kind", &Device::kind, Need::required),
       text_field("zone", &Device::zone),
+      {"calibration",
+       [&out](NodeReader& r, const Value& v, Device& d) {
+         read_calibration(r, v, "devices[" + d.id + "].calibration", d.calibration, out.deferred);
+       }},
   };
   Names names("device id");
   for (std::size_t i = 0; i < items->size(); ++i) {
@@ -368,10 +374,28 @@ void read_sources(NodeReader& r, const Value& v, Draft& out) {
     const Value& item = (*items)[i];
     const std::string where = "sources[" + std::to_string(i) + "]";
     const auto type = peek_text(r, item, "type");
+    const auto name = peek_text(r, item, "name");
     if (type && type->text != "mqtt_json") {
-      // Its other keys depend on the type, so there is nothing sound left to check here.
-      r.error(type->at,
-              "unknown source type " + quoted(type->text) + "; expected one of: mqtt_json");
+      const auto add = [&](auto& list, auto read) {
+        typename std::remove_reference_t<decltype(list)>::value_type source;
+        if (!read(r, item, where, source, out.deferred)) return;
+        if (name) names.add(r, source.name, name->at);
+        list.push_back(std::move(source));
+      };
+      if (type->text == "modbus") {
+        add(out.modbus_sources, read_modbus_source);
+      } else if (type->text == "chirpstack") {
+        add(out.chirpstack_sources, read_chirpstack_source);
+      } else if (type->text == "camera") {
+        add(out.cameras, read_camera_source);
+      } else if (type->text == "gpio_pulse") {
+        add(out.pulse_sources, read_pulse_source);
+      } else {
+        // Its other keys depend on the type, so there is nothing sound left to check here.
+        r.error(type->at, "unknown source type " + quoted(type->text) +
+                              "; expected one of: mqtt_json, modbus, chirpstack, camera, "
+                              "gpio_pulse");
+      }
       continue;
     }
     MqttJsonSource source;
@@ -1713,6 +1737,7 @@ Config read_config(NodeReader& r, const YAML::Node& root) {
   check_rule_refs(r, draft);
   check_weather_refs(r, draft);
   check_program_refs(r, draft);
+  for (const auto& check : draft.deferred) check(r, draft);
 
   // Defaults that depend on other keys, filled once all of them are known.
   if (draft.mqtt.client_id.empty()) draft.mqtt.client_id = "farmgate-" + draft.site;

@@ -266,8 +266,9 @@ TEST(SchemaTest, SourceDefaultsApply) {
 }
 
 TEST(SchemaTest, SourceTypeMustBeKnown) {
-  EXPECT_EQ(only_error("sources:\n  - {name: s, type: modbus, port: /dev/ttyUSB0}\n"),
-            "farm.yaml:2:21: unknown source type 'modbus'; expected one of: mqtt_json");
+  EXPECT_EQ(only_error("sources:\n  - {name: s, type: opcua, port: /dev/ttyUSB0}\n"),
+            "farm.yaml:2:21: unknown source type 'opcua'; expected one of: mqtt_json, modbus, "
+            "chirpstack, camera, gpio_pulse");
   EXPECT_EQ(only_error("sources:\n  - {name: s, topic: \"{device}\"}\n"),
             "farm.yaml:2:5: missing required key 'type' in sources[0]");
 }
