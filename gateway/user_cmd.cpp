@@ -3,9 +3,11 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <optional>
 
 #include "gateway/http/auth/auth_store.h"
+#include "gateway/http/auth/user_admin.h"
 
 namespace farmgate::gateway {
 namespace {
@@ -72,7 +74,10 @@ std::optional<std::string> read_password(const std::string& name, UserCommandIo&
 constexpr const char* kUsage =
     "usage: farmgate user add NAME --role viewer|farmer|officer|admin --config FILE\n"
     "       farmgate user token NAME [--label LABEL] --config FILE\n"
-    "       farmgate user list --config FILE\n";
+    "       farmgate user list --config FILE\n"
+    "       farmgate user disable|enable|delete|passwd NAME --config FILE\n"
+    "       farmgate user role NAME --role viewer|farmer|officer|admin --config FILE\n"
+    "       farmgate user revoke NAME --label LABEL --config FILE\n";
 
 int fail(UserCommandIo& io, const std::string& problem) {
   io.err << "farmgate: " << problem << "\n";
@@ -84,7 +89,7 @@ int fail(UserCommandIo& io, const std::string& problem) {
 int run_user_command(const std::vector<std::string>& args, const std::string& db_path,
                      UserCommandIo io, const Clock& clock,
                      const http::auth::PasswordParams& params) {
-  if (args.empty()) return fail(io, std::string("user needs add, token or list\n") + kUsage);
+  if (args.empty()) return fail(io, std::string("user needs a command\n") + kUsage);
   const std::string& action = args[0];
   std::string name, role_text, label;
   for (std::size_t i = 1; i < args.size(); ++i) {
@@ -98,7 +103,9 @@ int run_user_command(const std::vector<std::string>& args, const std::string& db
       return fail(io, "unknown argument '" + args[i] + "'\n" + kUsage);
     }
   }
-  if (action != "add" && action != "token" && action != "list") {
+  static const std::vector<std::string> kActions{"add",    "token",  "list", "disable", "enable",
+                                                 "delete", "passwd", "role", "revoke"};
+  if (std::find(kActions.begin(), kActions.end(), action) == kActions.end()) {
     return fail(io, "unknown user command '" + action + "'\n" + kUsage);
   }
   if (action != "list" && !http::auth::valid_user_name(name)) {
@@ -106,10 +113,11 @@ int run_user_command(const std::vector<std::string>& args, const std::string& db
                                  : "'" + name + "' is not a user name (1-64 of A-Z a-z 0-9 . _ -)");
   }
   std::optional<http::Role> role;
-  if (action == "add") {
+  if (action == "add" || action == "role") {
     role = http::auth::parse_role(role_text);
-    if (!role) return fail(io, "user add needs --role viewer|farmer|officer|admin");
+    if (!role) return fail(io, "user " + action + " needs --role viewer|farmer|officer|admin");
   }
+  if (action == "revoke" && label.empty()) return fail(io, "user revoke needs --label LABEL");
   if (!label.empty() && !http::auth::valid_user_name(label)) {
     return fail(io, "'" + label + "' is not a token label (1-64 of A-Z a-z 0-9 . _ -)");
   }
@@ -133,6 +141,42 @@ int run_user_command(const std::vector<std::string>& args, const std::string& db
     if (!token) return fail(io, token.error().message);
     io.out << *token << "\n";
     io.err << "farmgate: this token is shown once; send it as 'Authorization: Bearer <token>'\n";
+    return 0;
+  }
+  if (action == "revoke") {
+    if (auto r = http::auth::revoke_token(*store, name, label); !r) {
+      return fail(io, r.error().message);
+    }
+    io.out << "revoked " << name << "'s token " << label << "\n";
+    return 0;
+  }
+  if (action == "delete") {
+    if (auto r = http::auth::delete_user(*store, name); !r) return fail(io, r.error().message);
+    io.out << "deleted " << name << "\n";
+    return 0;
+  }
+  if (action != "add") {
+    http::auth::UserChange change;
+    if (action == "disable" || action == "enable") change.disabled = action == "disable";
+    if (action == "role") change.role = role;
+    if (action == "passwd") {
+      auto found = store->find_user(name);
+      if (!found) return fail(io, found.error().message);
+      if (!*found) return fail(io, "no user '" + name + "'");
+      change.password = read_password(name, io);
+      if (!change.password) return 2;
+    }
+    const http::auth::PasswordPolicy policy{kMinPassword, params};
+    if (auto r = http::auth::change_user(*store, name, change, policy); !r) {
+      return fail(io, r.error().message);
+    }
+    if (action == "role") {
+      io.out << name << " is now " << http::to_string(*role) << "\n";
+    } else if (action == "passwd") {
+      io.out << "new password set for " << name << "; their sessions ended\n";
+    } else {
+      io.out << action << "d " << name << "\n";
+    }
     return 0;
   }
   // Checked before asking for the password, so nobody types one for nothing.

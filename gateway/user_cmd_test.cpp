@@ -78,5 +78,44 @@ TEST_F(UserCommandTest, TokenIsPrintedOnceAndStoredHashed) {
   EXPECT_EQ(out_.str(), "cuong\tofficer\n");
 }
 
+TEST_F(UserCommandTest, DisablesChangesAndDeletesUsersButKeepsTheLastAdmin) {
+  ASSERT_EQ(run({"add", "root", "--role", "admin"}, "quan-tri-789\n"), 0) << err_.str();
+  ASSERT_EQ(run({"add", "ba", "--role", "farmer"}, "mat-khau-ba\n"), 0) << err_.str();
+
+  EXPECT_EQ(run({"disable", "ba"}), 0) << err_.str();
+  EXPECT_EQ(out_.str(), "disabled ba\n");
+  ASSERT_EQ(run({"list"}), 0);
+  EXPECT_EQ(out_.str(), "ba\tfarmer\tdisabled\nroot\tadmin\n");
+  EXPECT_EQ(run({"enable", "ba"}), 0);
+  EXPECT_EQ(run({"role", "ba", "--role", "officer"}), 0) << err_.str();
+  ASSERT_EQ(run({"list"}), 0);
+  EXPECT_EQ(out_.str(), "ba\tofficer\nroot\tadmin\n");
+
+  EXPECT_EQ(run({"passwd", "ba"}, "short\n"), 2);
+  EXPECT_EQ(run({"passwd", "ba"}, "mat-khau-moi\n"), 0) << err_.str();
+  auto store = http::auth::AuthStore::open(db_);
+  ASSERT_TRUE(store.ok());
+  auto rec = store->find_user("ba");
+  ASSERT_TRUE(rec.ok() && *rec);
+  EXPECT_TRUE(http::auth::verify_password((*rec)->pw_hash, "mat-khau-moi"));
+
+  EXPECT_EQ(run({"disable", "root"}), 2);
+  EXPECT_NE(err_.str().find("last active admin"), std::string::npos) << err_.str();
+  EXPECT_EQ(run({"delete", "root"}), 2);
+  EXPECT_EQ(run({"delete", "nobody"}), 2);
+  EXPECT_EQ(run({"delete", "ba"}), 0) << err_.str();
+  ASSERT_EQ(run({"list"}), 0);
+  EXPECT_EQ(out_.str(), "root\tadmin\n");
+}
+
+TEST_F(UserCommandTest, RevokesATokenByItsLabel) {
+  ASSERT_EQ(run({"add", "ba", "--role", "farmer"}, "mat-khau-ba\n"), 0);
+  ASSERT_EQ(run({"token", "ba", "--label", "may-bom"}), 0);
+  EXPECT_EQ(run({"revoke", "ba"}), 2);
+  EXPECT_EQ(run({"revoke", "ba", "--label", "may-bom"}), 0) << err_.str();
+  EXPECT_EQ(run({"revoke", "ba", "--label", "may-bom"}), 2);
+  EXPECT_NE(err_.str().find("no token named"), std::string::npos) << err_.str();
+}
+
 }  // namespace
 }  // namespace farmgate::gateway

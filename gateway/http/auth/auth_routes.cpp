@@ -5,7 +5,11 @@
 #include "gateway/http/auth/auth_store.h"
 
 #include <charconv>
+#include <ctime>
+#include <limits>
 #include <string>
+
+#include "gateway/http/csv.h"
 
 namespace farmgate::http::auth {
 namespace {
@@ -69,6 +73,86 @@ std::string session_json(const SessionInfo& s) {
 
 const Rule kListUsers{{Role::admin}, false, "user.list"};
 const Rule kAddUser{{Role::admin}, true, "user.add"};
+const Rule kChangeUser{{Role::admin}, true, "user.change"};
+const Rule kDeleteUser{{Role::admin}, true, "user.delete"};
+const Rule kReadAudit{{Role::admin}, false, "audit.read"};
+// Everyone may manage their own API tokens; an admin anyone's.
+const Rule kListTokens{{Role::viewer, Role::farmer, Role::officer}, false, "token.list"};
+const Rule kAddToken{{Role::viewer, Role::farmer, Role::officer}, true, "token.add"};
+const Rule kRevokeToken{{Role::viewer, Role::farmer, Role::officer}, true, "token.revoke"};
+
+Response busy() {
+  return Response::error(503, code_for(503), "the gateway is busy; try again");
+}
+
+// A principal that came in with an API token has no user to act as ("token:<name>").
+bool is_token(const Principal& p) {
+  return p.user.starts_with("token:");
+}
+
+std::optional<std::int64_t> int_query(const Request& r, std::string_view key) {
+  const auto raw = r.query_param(key);
+  if (!raw) return std::nullopt;
+  std::int64_t v = 0;
+  const auto [end, ec] = std::from_chars(raw->data(), raw->data() + raw->size(), v);
+  if (ec != std::errc() || end != raw->data() + raw->size() || raw->empty()) return std::nullopt;
+  return v;
+}
+
+// A body of {"role"?, "disabled"?, "password"?}; nullopt when it is not one.
+std::optional<UserChange> parse_change(const std::string& body) {
+  const auto v = parse_object(body);
+  if (!v) return std::nullopt;
+  UserChange change;
+  for (const auto& [key, value] : v->as_object()) {
+    if (key == "role" && value.is_string()) {
+      change.role = parse_role(value.as_string());
+      if (!change.role) return std::nullopt;
+    } else if (key == "disabled" && value.is_bool()) {
+      change.disabled = value.as_bool();
+    } else if (key == "password" && value.is_string()) {
+      change.password = std::string(value.as_string());
+    } else {
+      return std::nullopt;
+    }
+  }
+  return change;
+}
+
+std::string iso_utc(std::int64_t ms) {
+  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+Response audit_response(const std::vector<AuditRecord>& rows, bool csv) {
+  if (csv) {
+    CsvWriter w;
+    w.row({"time_utc", "ts_ms", "user", "remote", "method", "path", "action", "status", "detail"});
+    for (const auto& a : rows) {
+      w.row({iso_utc(a.ts_ms), std::to_string(a.ts_ms), a.user, a.remote, a.method, a.path,
+             a.action, std::to_string(a.status), a.detail});
+    }
+    Response resp = Response::text(w.take(), 200, kCsvContentType);
+    resp.headers.push_back(Header{"Content-Disposition", csv_attachment("farmgate-audit.csv")});
+    return resp;
+  }
+  json::array list;
+  for (const auto& a : rows) {
+    list.push_back(json::object{{"ts", a.ts_ms},
+                                {"user", a.user},
+                                {"remote", a.remote},
+                                {"method", a.method},
+                                {"path", a.path},
+                                {"action", a.action},
+                                {"status", a.status},
+                                {"detail", a.detail}});
+  }
+  return Response::json(json::serialize(list));
+}
 
 }  // namespace
 
@@ -136,7 +220,8 @@ void register_auth_routes(HttpServer& server, SessionAccess& access) {
         if (!users) return out(error_response(users.error()));
         json::array list;
         for (const auto& u : *users) {
-          list.push_back(json::object{{"name", u.name}, {"role", to_string(u.role)}});
+          list.push_back(json::object{
+              {"name", u.name}, {"role", to_string(u.role)}, {"disabled", u.disabled}});
         }
         out(Response::json(json::serialize(list)));
       });
@@ -170,6 +255,177 @@ void register_auth_routes(HttpServer& server, SessionAccess& access) {
             out(Response::json(
                 json::serialize(json::object{{"name", name}, {"role", to_string(role)}}), 201));
           });
+    });
+  });
+
+  server.route_async(
+      Verb::patch, "/api/v1/users/{name}", [&access](const Request& r, Responder out) {
+        access.check(r, kChangeUser, [&access, out, request = r](Result<Principal> who) {
+          if (!who) return out(error_response(who.error()));
+          const auto change = parse_change(request.body);
+          const std::string name(request.param("name"));
+          if (!change) {
+            const std::string reason =
+                "expected {\"role\":\"viewer|farmer|officer|admin\", \"disabled\":true|false, "
+                "\"password\"}, any of them";
+            access.audit(request, *who, kChangeUser, 400, reason);
+            return out(Response::error(400, code_for(400), reason));
+          }
+          access.with_store(
+              [&access, out, request, principal = *who, name, change = *change](
+                  AuthStore& store, std::int64_t, const PasswordPolicy& policy) {
+                auto r = change_user(store, name, change, policy);
+                std::string what = name;
+                if (change.role) what += " role=" + std::string(to_string(*change.role));
+                if (change.disabled) what += *change.disabled ? " disabled" : " enabled";
+                if (change.password) what += " new password";
+                if (!r) {
+                  Response resp = error_response(r.error());
+                  access.audit(request, principal, kChangeUser, resp.status, r.error().message);
+                  return out(std::move(resp));
+                }
+                access.audit(request, principal, kChangeUser, 200, what);
+                out(Response::json(
+                    json::serialize(json::object{{"name", name}, {"changed", what}})));
+              },
+              [out] { out(busy()); });
+        });
+      });
+
+  server.route_async(
+      Verb::delete_, "/api/v1/users/{name}", [&access](const Request& r, Responder out) {
+        access.check(r, kDeleteUser, [&access, out, request = r](Result<Principal> who) {
+          if (!who) return out(error_response(who.error()));
+          const std::string name(request.param("name"));
+          access.with_store(
+              [&access, out, request, principal = *who, name](AuthStore& store, std::int64_t,
+                                                              const PasswordPolicy&) {
+                auto r = delete_user(store, name);
+                const int status = r ? 204 : error_response(r.error()).status;
+                access.audit(request, principal, kDeleteUser, status, r ? name : r.error().message);
+                out(r ? Response::text("", 204, "") : error_response(r.error()));
+              },
+              [out] { out(busy()); });
+        });
+      });
+
+  server.route_async(Verb::get, "/api/v1/tokens", [&access](const Request& r, Responder out) {
+    access.check(r, kListTokens, [&access, out](Result<Principal> who) {
+      if (!who) return out(error_response(who.error()));
+      if (is_token(*who) && who->role != Role::admin) {
+        return out(Response::error(403, code_for(403), "log in to see your API tokens"));
+      }
+      const std::string user = who->role == Role::admin ? "" : who->user;
+      access.with_store(
+          [out, user](AuthStore& store, std::int64_t, const PasswordPolicy&) {
+            auto tokens = store.tokens(user);
+            if (!tokens) return out(Response::error(500, code_for(500), tokens.error().message));
+            json::array list;
+            for (const auto& t : *tokens) {
+              list.push_back(json::object{
+                  {"name", t.name},
+                  {"user", t.user},
+                  {"role", to_string(t.role)},
+                  {"created", t.created_ms},
+                  {"last_used", t.last_ms == 0 ? json::value(nullptr) : json::value(t.last_ms)}});
+            }
+            out(Response::json(json::serialize(list)));
+          },
+          [out] { out(busy()); });
+    });
+  });
+
+  server.route_async(Verb::post, "/api/v1/tokens", [&access](const Request& r, Responder out) {
+    access.check(r, kAddToken, [&access, out, request = r](Result<Principal> who) {
+      if (!who) return out(error_response(who.error()));
+      const auto refuse = [&](int status, const std::string& reason) {
+        access.audit(request, *who, kAddToken, status, reason);
+        out(Response::error(status, code_for(status), reason));
+      };
+      if (is_token(*who)) return refuse(403, "log in with a password to make API tokens");
+      const auto body = parse_object(request.body);
+      const auto name = body ? field(*body, "name") : std::nullopt;
+      if (!name || !valid_user_name(*name)) {
+        return refuse(400, "expected {\"name\"}: 1-64 letters, digits, '.', '_' or '-'");
+      }
+      access.with_store(
+          [&access, out, request, principal = *who, name = *name](
+              AuthStore& store, std::int64_t now_ms, const PasswordPolicy&) {
+            auto token = issue_api_token(store, principal.user, name, now_ms);
+            if (!token) {
+              access.audit(request, principal, kAddToken, 500, token.error().message);
+              return out(Response::error(500, code_for(500), token.error().message));
+            }
+            access.audit(request, principal, kAddToken, 201, name);
+            Response resp =
+                Response::json(json::serialize(json::object{
+                                   {"name", name}, {"user", principal.user}, {"token", *token}}),
+                               201);
+            resp.headers.push_back(Header{"Cache-Control", "no-store"});
+            out(std::move(resp));
+          },
+          [out] { out(busy()); });
+    });
+  });
+
+  server.route_async(
+      Verb::delete_, "/api/v1/tokens/{name}", [&access](const Request& r, Responder out) {
+        access.check(r, kRevokeToken, [&access, out, request = r](Result<Principal> who) {
+          if (!who) return out(error_response(who.error()));
+          const std::string name(request.param("name"));
+          const auto other = request.query_param("user");
+          std::string user = who->user;
+          if (other && *other != who->user) {
+            if (who->role != Role::admin) {
+              const std::string reason = "only an admin may revoke another user's tokens";
+              access.audit(request, *who, kRevokeToken, 403, reason);
+              return out(Response::error(403, code_for(403), reason));
+            }
+            user = std::string(*other);
+          } else if (is_token(*who)) {
+            const std::string reason = "say whose token it is with ?user=NAME";
+            access.audit(request, *who, kRevokeToken, 400, reason);
+            return out(Response::error(400, code_for(400), reason));
+          }
+          access.with_store(
+              [&access, out, request, principal = *who, user, name](AuthStore& store, std::int64_t,
+                                                                    const PasswordPolicy&) {
+                auto r = revoke_token(store, user, name);
+                const int status = r ? 204 : error_response(r.error()).status;
+                access.audit(request, principal, kRevokeToken, status,
+                             r ? user + "/" + name : r.error().message);
+                out(r ? Response::text("", 204, "") : error_response(r.error()));
+              },
+              [out] { out(busy()); });
+        });
+      });
+
+  server.route_async(Verb::get, "/api/v1/audit", [&access](const Request& r, Responder out) {
+    access.check(r, kReadAudit, [&access, out, request = r](Result<Principal> who) {
+      if (!who) return out(error_response(who.error()));
+      const auto format = request.query_param("format").value_or("json");
+      if (format != "json" && format != "csv") {
+        return out(Response::error(400, code_for(400), "format must be json or csv"));
+      }
+      const bool has_bad = (request.query_param("from") && !int_query(request, "from")) ||
+                           (request.query_param("to") && !int_query(request, "to")) ||
+                           (request.query_param("limit") && !int_query(request, "limit"));
+      const auto limit = int_query(request, "limit").value_or(10000);
+      if (has_bad || limit < 1 || limit > 100000) {
+        return out(Response::error(
+            400, code_for(400),
+            "from and to are epoch milliseconds; limit is an integer from 1 to 100000"));
+      }
+      const auto from = int_query(request, "from").value_or(0);
+      const auto to = int_query(request, "to").value_or(std::numeric_limits<std::int64_t>::max());
+      const bool csv = format == "csv";
+      access.with_store(
+          [out, from, to, limit, csv](AuthStore& store, std::int64_t, const PasswordPolicy&) {
+            auto rows = store.audit(from, to, static_cast<std::size_t>(limit));
+            if (!rows) return out(Response::error(500, code_for(500), rows.error().message));
+            out(audit_response(*rows, csv));
+          },
+          [out] { out(busy()); });
     });
   });
 }

@@ -177,5 +177,145 @@ TEST_F(AuthRoutesTest, LoginTakesJsonOnly) {
   EXPECT_EQ(bad->result_int(), 400u);
 }
 
+// ---- user, token and audit administration ----------------------------------------------------
+
+class AuthAdminTest : public AuthRoutesTest {
+ protected:
+  void add(const std::string& name, Role role, const std::string& pw) {
+    std::promise<Result<void>> p;
+    access_->add_user(name, role, pw, [&](Result<void> r) { p.set_value(std::move(r)); });
+    ASSERT_TRUE(p.get_future().get().ok());
+  }
+  std::string with_csrf(const std::pair<std::string, std::string>& s) {
+    return s.first + "X-CSRF-Token: " + s.second + "\r\n";
+  }
+};
+
+TEST_F(AuthAdminTest, DisablingAUserEndsTheSessionAndRefusesLogin) {
+  add("ba", Role::farmer, "mat-khau-ba");
+  Client admin(h_.port()), farmer(h_.port());
+  const auto root = login(admin, "root", "quan-tri-789");
+  const auto ba = login(farmer, "ba", "mat-khau-ba");
+  auto r = send(admin, "PATCH", "/api/v1/users/ba", with_csrf(root), R"({"disabled":true})");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 200u) << r->body();
+  auto me = send(farmer, "GET", "/api/v1/session", ba.first);
+  ASSERT_TRUE(me);
+  EXPECT_EQ(me->result_int(), 401u);
+  auto again =
+      send(farmer, "POST", "/api/v1/session", "", R"({"user":"ba","password":"mat-khau-ba"})");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->result_int(), 401u);
+  auto list = send(admin, "GET", "/api/v1/users", root.first);
+  ASSERT_TRUE(list);
+  EXPECT_NE(list->body().find(R"({"name":"ba","role":"farmer","disabled":true})"),
+            std::string::npos)
+      << list->body();
+}
+
+TEST_F(AuthAdminTest, TheLastAdminCanBeNeitherDemotedNorDeleted) {
+  Client c(h_.port());
+  const auto root = login(c, "root", "quan-tri-789");
+  auto demote = send(c, "PATCH", "/api/v1/users/root", with_csrf(root), R"({"role":"farmer"})");
+  ASSERT_TRUE(demote);
+  EXPECT_EQ(demote->result_int(), 409u) << demote->body();
+  auto del = send(c, "DELETE", "/api/v1/users/root", with_csrf(root));
+  ASSERT_TRUE(del);
+  EXPECT_EQ(del->result_int(), 409u) << del->body();
+  auto missing = send(c, "DELETE", "/api/v1/users/nobody", with_csrf(root));
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->result_int(), 404u);
+
+  add("tu", Role::admin, "mat-khau-tu");
+  auto ok = send(c, "DELETE", "/api/v1/users/root", with_csrf(root));
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->result_int(), 204u) << ok->body();
+}
+
+TEST_F(AuthAdminTest, BadPatchBodiesAreRefusedWithAReason) {
+  add("ba", Role::farmer, "mat-khau-ba");
+  Client c(h_.port());
+  const auto root = login(c, "root", "quan-tri-789");
+  for (const std::string body : {R"({"role":"king"})", R"({"disabled":"yes"})", R"({})",
+                                 R"({"password":"short"})", R"([1])", R"({"colour":1})"}) {
+    auto r = send(c, "PATCH", "/api/v1/users/ba", with_csrf(root), body);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->result_int(), 400u) << body << " → " << r->body();
+    EXPECT_FALSE(JsonString(body_of(*r), "reason").empty()) << body;
+  }
+}
+
+TEST_F(AuthAdminTest, AUserMakesUsesAndRevokesTheirOwnToken) {
+  add("ba", Role::farmer, "mat-khau-ba");
+  Client c(h_.port());
+  const auto ba = login(c, "ba", "mat-khau-ba");
+  auto made = send(c, "POST", "/api/v1/tokens", with_csrf(ba), R"({"name":"may-bom"})");
+  ASSERT_TRUE(made);
+  ASSERT_EQ(made->result_int(), 201u) << made->body();
+  const std::string token = JsonString(body_of(*made), "token");
+  ASSERT_TRUE(token.starts_with("fgt_")) << token;
+
+  Client script(h_.port());
+  auto list = send(script, "GET", "/api/v1/tokens", "Authorization: Bearer " + token + "\r\n");
+  ASSERT_TRUE(list);
+  EXPECT_EQ(list->result_int(), 403u) << "a token cannot list tokens: it has no user";
+
+  auto mine = send(c, "GET", "/api/v1/tokens", ba.first);
+  ASSERT_TRUE(mine);
+  EXPECT_NE(mine->body().find(R"("name":"may-bom","user":"ba")"), std::string::npos)
+      << mine->body();
+
+  auto other = send(c, "DELETE", "/api/v1/tokens/may-bom?user=root", with_csrf(ba));
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->result_int(), 403u);
+  auto revoked = send(c, "DELETE", "/api/v1/tokens/may-bom", with_csrf(ba));
+  ASSERT_TRUE(revoked);
+  EXPECT_EQ(revoked->result_int(), 204u) << revoked->body();
+  auto again = send(c, "DELETE", "/api/v1/tokens/may-bom", with_csrf(ba));
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->result_int(), 404u);
+
+  auto after = send(script, "GET", "/api/v1/session", "Authorization: Bearer " + token + "\r\n");
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->result_int(), 401u);
+}
+
+TEST_F(AuthAdminTest, TheAuditLogExportsAsCsvForExcel) {
+  add("ba", Role::farmer, "mat-khau-ba");
+  Client c(h_.port());
+  const auto root = login(c, "root", "quan-tri-789");
+  auto patch = send(c, "PATCH", "/api/v1/users/ba", with_csrf(root), R"({"role":"viewer"})");
+  ASSERT_TRUE(patch);
+  ASSERT_EQ(patch->result_int(), 200u);
+
+  auto csv = send(c, "GET", "/api/v1/audit?format=csv", root.first);
+  ASSERT_TRUE(csv);
+  ASSERT_EQ(csv->result_int(), 200u) << csv->body();
+  EXPECT_EQ(std::string((*csv)[bhttp::field::content_type]), "text/csv; charset=utf-8");
+  const std::string body = csv->body();
+  EXPECT_TRUE(body.starts_with("\xEF\xBB\xBFtime_utc,ts_ms,user,")) << body;
+  EXPECT_NE(body.find(",root,"), std::string::npos);
+  EXPECT_NE(body.find(",PATCH,/api/v1/users/ba,user.change,200,ba role=viewer\r\n"),
+            std::string::npos)
+      << body;
+
+  auto json = send(c, "GET", "/api/v1/audit?from=0&limit=1", root.first);
+  ASSERT_TRUE(json);
+  ASSERT_EQ(json->result_int(), 200u);
+  ASSERT_TRUE(body_of(*json).is_array());
+  EXPECT_EQ(body_of(*json).as_array().size(), 1u);
+
+  auto bad = send(c, "GET", "/api/v1/audit?from=yesterday", root.first);
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->result_int(), 400u);
+
+  Client farmer(h_.port());
+  add("nam", Role::farmer, "mat-khau-nam");
+  const auto nam = login(farmer, "nam", "mat-khau-nam");
+  auto refused = send(farmer, "GET", "/api/v1/audit", nam.first);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->result_int(), 403u);
+}
+
 }  // namespace
 }  // namespace farmgate::http::auth

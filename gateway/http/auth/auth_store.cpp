@@ -2,10 +2,37 @@
 
 #include <sqlite3.h>
 
+#include <utility>
+
 #include "gateway/http/auth/crypto.h"
 #include "gateway/store/schema.h"
 
 namespace farmgate::http::auth {
+namespace {
+
+// BEGIN IMMEDIATE ... COMMIT, rolled back when left without commit() (an error return).
+class WriteTx {
+ public:
+  static Result<WriteTx> begin(sqlite::Db& db) {
+    if (auto r = db.exec("BEGIN IMMEDIATE"); !r) return r.error();
+    return WriteTx(db);
+  }
+  WriteTx(WriteTx&& o) noexcept : db_(std::exchange(o.db_, nullptr)) {}
+  WriteTx& operator=(WriteTx&&) = delete;
+  ~WriteTx() {
+    if (db_ != nullptr) (void)db_->exec("ROLLBACK");
+  }
+  Result<void> commit() {
+    auto r = std::exchange(db_, nullptr)->exec("COMMIT");
+    return r;
+  }
+
+ private:
+  explicit WriteTx(sqlite::Db& db) : db_(&db) {}
+  sqlite::Db* db_;
+};
+
+}  // namespace
 
 std::optional<Role> parse_role(std::string_view s) {
   for (Role r : {Role::viewer, Role::farmer, Role::officer, Role::admin}) {
@@ -194,6 +221,106 @@ Result<void> AuthStore::add_audit(const AuditRecord& a) {
   st->bind(1, a.ts_ms).bind(2, a.user).bind(3, a.remote).bind(4, a.method).bind(5, a.path);
   st->bind(6, a.action).bind(7, a.status).bind(8, a.detail);
   return st->run();
+}
+
+Result<bool> AuthStore::update_user(const std::string& name, const UserPatch& patch) {
+  auto tx = WriteTx::begin(db_);
+  if (!tx) return tx.error();
+  auto found = find_user(name);
+  if (!found) return found.error();
+  if (!*found) return false;
+  auto st = sqlite::Stmt::prepare(
+      db_,
+      "UPDATE users SET role=coalesce(?, role), disabled=coalesce(?, disabled), "
+      "pw_hash=coalesce(?, pw_hash) WHERE name=?");
+  if (!st) return st.error();
+  if (patch.role) st->bind(1, std::string_view(to_string(*patch.role)));
+  if (patch.disabled) st->bind(2, std::int64_t{*patch.disabled ? 1 : 0});
+  if (patch.pw_hash) st->bind(3, *patch.pw_hash);
+  st->bind(4, name);
+  if (auto r = st->run(); !r) return r.error();
+  if (patch.pw_hash || patch.disabled.value_or(false)) {
+    auto del = sqlite::Stmt::prepare(db_, "DELETE FROM sessions WHERE user=?");
+    if (!del) return del.error();
+    del->bind(1, name);
+    if (auto r = del->run(); !r) return r.error();
+  }
+  if (auto r = tx->commit(); !r) return r.error();
+  return true;
+}
+
+Result<bool> AuthStore::delete_user(const std::string& name) {
+  auto tx = WriteTx::begin(db_);
+  if (!tx) return tx.error();
+  for (const char* sql :
+       {"DELETE FROM sessions WHERE user=?", "DELETE FROM api_tokens WHERE user=?"}) {
+    auto st = sqlite::Stmt::prepare(db_, sql);
+    if (!st) return st.error();
+    st->bind(1, name);
+    if (auto r = st->run(); !r) return r.error();
+  }
+  auto st = sqlite::Stmt::prepare(db_, "DELETE FROM users WHERE name=?");
+  if (!st) return st.error();
+  st->bind(1, name);
+  if (auto r = st->run(); !r) return r.error();
+  const bool deleted = db_.changes() > 0;
+  if (auto r = tx->commit(); !r) return r.error();
+  return deleted;
+}
+
+Result<std::size_t> AuthStore::count_active_admins() {
+  auto st =
+      sqlite::Stmt::prepare(db_, "SELECT count(*) FROM users WHERE role='admin' AND disabled=0");
+  if (!st) return st.error();
+  auto row = st->step();
+  if (!row) return row.error();
+  return static_cast<std::size_t>(st->int64(0));
+}
+
+Result<std::vector<TokenInfo>> AuthStore::tokens(const std::string& user) {
+  auto st = sqlite::Stmt::prepare(
+      db_,
+      "SELECT name, user, role, created_ms, coalesce(last_ms, 0) FROM api_tokens "
+      "WHERE ?1 = '' OR user = ?1 ORDER BY user, name, created_ms");
+  if (!st) return st.error();
+  st->bind(1, user);
+  std::vector<TokenInfo> out;
+  for (;;) {
+    auto row = st->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    out.push_back(TokenInfo{st->text(0), st->text(1),
+                            parse_role(st->text(2)).value_or(Role::viewer), st->int64(3),
+                            st->int64(4)});
+  }
+  return out;
+}
+
+Result<std::size_t> AuthStore::delete_tokens(const std::string& user, const std::string& name) {
+  auto st = sqlite::Stmt::prepare(db_, "DELETE FROM api_tokens WHERE user=? AND name=?");
+  if (!st) return st.error();
+  st->bind(1, user).bind(2, name);
+  if (auto r = st->run(); !r) return r.error();
+  return static_cast<std::size_t>(db_.changes());
+}
+
+Result<std::vector<AuditRecord>> AuthStore::audit(std::int64_t from_ms, std::int64_t to_ms,
+                                                  std::size_t limit) {
+  auto st = sqlite::Stmt::prepare(
+      db_,
+      "SELECT ts, user, remote, method, path, action, status, detail FROM audit "
+      "WHERE ts >= ? AND ts < ? ORDER BY ts, id LIMIT ?");
+  if (!st) return st.error();
+  st->bind(1, from_ms).bind(2, to_ms).bind(3, static_cast<std::int64_t>(limit));
+  std::vector<AuditRecord> out;
+  for (;;) {
+    auto row = st->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    out.push_back(AuditRecord{st->int64(0), st->text(1), st->text(2), st->text(3), st->text(4),
+                              st->text(5), static_cast<int>(st->int64(6)), st->text(7)});
+  }
+  return out;
 }
 
 }  // namespace farmgate::http::auth

@@ -47,6 +47,21 @@ struct TokenRecord {
   std::int64_t last_ms = 0;
 };
 
+struct TokenInfo {
+  std::string name;
+  std::string user;
+  Role role = Role::viewer;
+  std::int64_t created_ms = 0;
+  std::int64_t last_ms = 0;  // 0: never used
+};
+
+// What an admin changes about a user; an absent member stays as it is.
+struct UserPatch {
+  std::optional<Role> role;
+  std::optional<bool> disabled;
+  std::optional<std::string> pw_hash;
+};
+
 struct AuditRecord {
   std::int64_t ts_ms = 0;
   std::string user, remote, method, path, action;
@@ -72,6 +87,15 @@ class AuthStore {
                         std::int64_t now_ms);
   Result<std::optional<UserRecord>> find_user(const std::string& name);
   Result<std::vector<UserRecord>> users();  // by name, without hashes
+  // False when there is no such user. Disabling a user or changing the password also ends the
+  // user's sessions (a stolen cookie dies with the old password); API tokens are revoked only
+  // by delete_token or by deleting the user.
+  Result<bool> update_user(const std::string& name, const UserPatch& patch);
+  // Deletes the user with the user's sessions and tokens; the audit rows stay. False when there
+  // is no such user.
+  Result<bool> delete_user(const std::string& name);
+  // Users with the admin role that are not disabled.
+  Result<std::size_t> count_active_admins();
 
   Result<void> add_session(const std::string& id_hash, const std::string& user,
                            const std::string& csrf, std::int64_t now_ms, std::int64_t expires_ms);
@@ -85,8 +109,15 @@ class AuthStore {
                          const std::string& user, Role role, std::int64_t now_ms);
   Result<std::optional<TokenRecord>> token(const std::string& id_hash);
   Result<void> touch_token(const std::string& id_hash, std::int64_t now_ms);
+  // The tokens of `user`, or everyone's when `user` is empty; by user, then name.
+  Result<std::vector<TokenInfo>> tokens(const std::string& user);
+  // Revokes every token of `user` called `name`; how many there were.
+  Result<std::size_t> delete_tokens(const std::string& user, const std::string& name);
 
   Result<void> add_audit(const AuditRecord& record);
+  // Audit rows with from_ms <= ts < to_ms, oldest first, at most `limit`.
+  Result<std::vector<AuditRecord>> audit(std::int64_t from_ms, std::int64_t to_ms,
+                                         std::size_t limit);
 
  private:
   explicit AuthStore(sqlite::Db db) : db_(std::move(db)) {}

@@ -332,7 +332,7 @@ void SessionAccess::list_users(std::function<void(Result<std::vector<UserInfo>>)
     auto users = impl->store.users();
     if (!users) return done(error(500, "users not read: " + users.error().message));
     std::vector<UserInfo> out;
-    for (const auto& u : *users) out.push_back(UserInfo{u.name, u.role});
+    for (const auto& u : *users) out.push_back(UserInfo{u.name, u.role, u.disabled});
     done(std::move(out));
   };
   if (!impl_->post(std::move(job))) done(error(503, "the gateway is busy; try again"));
@@ -356,6 +356,14 @@ void SessionAccess::add_user(std::string name, Role role, std::string password,
     done({});
   };
   if (!impl_->post(std::move(job))) done(error(503, "the gateway is busy; try again"));
+}
+
+void SessionAccess::with_store(StoreJob job, std::function<void()> busy) {
+  auto run = [impl = impl_.get(), job = std::move(job)] {
+    const PasswordPolicy policy{impl->options.min_password, impl->options.password};
+    job(impl->store, impl->now_ms(), policy);
+  };
+  if (!impl_->post(std::move(run))) busy();
 }
 
 }  // namespace farmgate::http::auth

@@ -28,6 +28,7 @@
 #include "gateway/http/access.h"
 #include "gateway/http/auth/crypto.h"
 #include "gateway/http/auth/throttle.h"
+#include "gateway/http/auth/user_admin.h"
 
 namespace farmgate::http::auth {
 
@@ -59,6 +60,7 @@ struct Login {
 struct UserInfo {
   std::string name;
   Role role = Role::viewer;
+  bool disabled = false;
 };
 
 class SessionAccess final : public Access {
@@ -91,6 +93,12 @@ class SessionAccess final : public Access {
   // Errors: "400" (bad name, role or short password), "409" (exists), "500", "503".
   void add_user(std::string name, Role role, std::string password,
                 std::function<void(Result<void>)> done);
+
+  // Runs `job` on the auth thread with its store, the time and the password policy: for the
+  // user, token and audit admin routes, which decide with user_admin.h over several store
+  // calls. A full queue calls `busy` instead (answer 503).
+  using StoreJob = std::function<void(AuthStore&, std::int64_t now_ms, const PasswordPolicy&)>;
+  void with_store(StoreJob job, std::function<void()> busy);
 
  private:
   struct Impl;
