@@ -48,12 +48,12 @@ config::Config farm(int n) {
   c.kinds = {{"soil",
               {{"moisture", "%", 0, 100}, {"temp_c", "°C", -10, 70}, {"ec", "mS/cm", 0, 20}}}};
   if (n == 0) {
-    c.devices = {{"soil-z1", "soil", "z1"}, {"soil-z2", "soil", "z2"}};
+    c.devices = {{"soil-z1", "soil", "z1", {}}, {"soil-z2", "soil", "z2", {}}};
   } else {
     for (int i = 0; i < n; ++i) {
       char id[32];
       std::snprintf(id, sizeof id, "soil-%04d", i + 1);
-      c.devices.push_back({id, "soil", i % 2 == 0 ? "z1" : "z2"});
+      c.devices.push_back({id, "soil", i % 2 == 0 ? "z1" : "z2", {}});
     }
   }
   c.mqtt_sources = {{"field", "farm/{zone}/{device}/telemetry", 1, 16 * 1024}};

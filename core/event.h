@@ -2,6 +2,7 @@
 // Events are stored, logged and published on farmgate/<site>/alarms.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "core/time.h"
@@ -18,6 +19,7 @@ struct Event {
   std::string source;   // the component, e.g. "uplink/influx"
   std::string message;  // one sentence for a person
   Timestamp time{};
+  std::int64_t id = 0;  // its row in the gateway's events table once stored; 0 before
 };
 
 // Where components report events. Implementations are thread-safe and never block for long.

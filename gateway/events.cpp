@@ -39,11 +39,22 @@ void EventHub::raise(Event event) {
                          : event.severity == Severity::warning ? LogLevel::warning
                                                                : LogLevel::info;
   log_.log(level, event.source, event.code + ": " + event.message);
-  if (event.severity != Severity::info) {
+  const bool notable = event.severity != Severity::info;
+  if (notable) {
     if (MqttBus* bus = bus_.load()) bus->publish(topic_, to_json(event), 1, false);
-    if (EventSink* tap = tap_.load()) tap->raise(event);
   }
-  if (store::Store* store = store_.load()) store->submit(std::move(event));
+  store::Store* store = store_.load();
+  if (store == nullptr) {
+    if (EventSink* tap = tap_.load(); tap != nullptr && notable) tap->raise(std::move(event));
+    return;
+  }
+  if (!notable || tap_.load() == nullptr) return store->submit(std::move(event));
+  // The page hears of an alarm once it has its row id, so that it can be acknowledged.
+  Event copy = event;
+  store->submit(std::move(event), [this, copy = std::move(copy)](std::int64_t id) mutable {
+    copy.id = id;
+    if (EventSink* tap = tap_.load()) tap->raise(std::move(copy));
+  });
 }
 
 }  // namespace farmgate::gateway

@@ -24,8 +24,9 @@ class EventHub final : public EventSink {
     attach(nullptr, nullptr);
     tap(nullptr);
   }
-  // Warnings and alarms are also handed to `sink` (the web page's live stream); it is called on
-  // the raising thread and must only hand off.
+  // Warnings and alarms are also handed to `sink` (the web page's live stream) with their row id,
+  // on the store thread once stored (on the raising thread, id 0, while no store is attached);
+  // it must only hand off. The hub must outlive the attached store.
   void tap(EventSink* sink) { tap_ = sink; }
 
   void raise(Event event) override;

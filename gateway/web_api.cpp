@@ -150,6 +150,7 @@ void WebApi::ack_alarm(std::int64_t id, const std::string& who,
 void WebApi::raise(Event event) {
   on_io([this, event = std::move(event)] {
     store::Alarm a;
+    a.id = event.id;
     a.ts = to_epoch_ms(event.time);
     a.severity = to_string(event.severity);
     a.code = event.code;

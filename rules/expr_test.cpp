@@ -93,7 +93,7 @@ TEST(ExprCompileTest, CatalogueFromConfig) {
   config::Config cfg;
   cfg.zones = {{"z1", "Vườn bưởi"}};
   cfg.kinds = {{"soil", {{"moisture", "%", 0, 100}}}};
-  cfg.devices = {{"soil-z1", "soil", "z1"}};
+  cfg.devices = {{"soil-z1", "soil", "z1", {}}};
   const auto c = Catalogue::from_config(cfg);
   EXPECT_EQ(c.zones, std::vector<std::string>{"z1"});
   ASSERT_EQ(c.devices.size(), 1u);

@@ -32,7 +32,7 @@ config::Config soil_config() {
   config::Config c;
   c.zones.push_back({"z1", "z1"});
   c.kinds.push_back({"soil", {{"moisture", "%", 0, 100}}});
-  c.devices.push_back({"soil-z1", "soil", "z1"});
+  c.devices.push_back({"soil-z1", "soil", "z1", {}});
   return c;
 }
 

@@ -176,9 +176,9 @@ void Store::submit(std::uint64_t seq, ReadingBatch batch) {
     wake_.notify_one();  // starts the batch_interval clock
 }
 
-void Store::submit(Event event) {
+void Store::submit(Event event, std::function<void(std::int64_t)> on_stored) {
   std::lock_guard lock(mu_);
-  queue_.emplace_back(std::move(event));
+  queue_.emplace_back(EventItem{std::move(event), std::move(on_stored)});
   ++submitted_;
   wake_.notify_one();
 }
@@ -259,6 +259,7 @@ Result<void> Store::commit(std::vector<Item>& items) {
   std::uint64_t max_seq = 0;
   std::size_t readings = 0;
   std::string line;
+  std::vector<std::pair<const Item*, std::int64_t>> stored_events;  // told after the commit
   auto fail = [this](Error e) -> Result<void> {
     (void)st_->rollback.run();
     return e;
@@ -301,13 +302,14 @@ Result<void> Store::commit(std::vector<Item>& items) {
     } else if (auto* task = std::get_if<3>(&item)) {
       (*task)(db_);
     } else {
-      const auto& e = std::get<1>(item);
+      const auto& e = std::get<1>(item).event;
       st_->insert_event.bind(1, to_epoch_ms(e.time))
           .bind(2, std::string_view(to_string(e.severity)))
           .bind(3, std::string_view(e.code))
           .bind(4, std::string_view(e.source))
           .bind(5, std::string_view(e.message));
       if (auto s = st_->insert_event.run(); !s) return fail(s.error());
+      if (std::get<1>(item).on_stored) stored_events.emplace_back(&item, db_.last_insert_rowid());
     }
   }
   if (max_seq > 0) {
@@ -335,6 +337,7 @@ Result<void> Store::commit(std::vector<Item>& items) {
   outbox_newest_ = outbox_max_id_;
   // The hook runs before flush() returns, so whoever flushed also sees its effects.
   if (on_commit_) on_commit_(seq_now);
+  for (const auto& [item, id] : stored_events) std::get<1>(*item).on_stored(id);
   {
     std::lock_guard lock(mu_);
     for (const auto& item : items) {

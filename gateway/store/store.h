@@ -98,7 +98,9 @@ class Store {
   // `queue_max` readings are already waiting: that is how ingest slows down to what the disk
   // can take instead of buffering without bound.
   void submit(std::uint64_t seq, ReadingBatch batch);
-  void submit(Event event);
+  // `on_stored` (optional) gets the event's row id on the store thread once it is committed;
+  // it must only hand off.
+  void submit(Event event, std::function<void(std::int64_t id)> on_stored = {});
   // Opens (no end) or closes (end set) a run in the run log. Never blocks for long.
   void submit(IrrigationRun run);
   // A small write of someone else's (an alarm acknowledgement), run on the store thread inside
@@ -113,7 +115,11 @@ class Store {
   std::int64_t outbox_newest_id() const { return outbox_newest_.load(); }
 
  private:
-  using Item = std::variant<std::pair<std::uint64_t, ReadingBatch>, Event, IrrigationRun,
+  struct EventItem {
+    Event event;
+    std::function<void(std::int64_t)> on_stored;
+  };
+  using Item = std::variant<std::pair<std::uint64_t, ReadingBatch>, EventItem, IrrigationRun,
                             std::function<void(sqlite::Db&)>>;
 
   Store(StoreOptions options, sqlite::Db db, Clock& clock, Metrics& metrics, Logger& log,
