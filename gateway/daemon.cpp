@@ -16,6 +16,7 @@
 #include "gateway/actuation.h"
 #include "gateway/commands.h"
 #include "gateway/events.h"
+#include "gateway/field_sources.h"
 #include "gateway/http/api/routes.h"
 #include "gateway/http/auth/auth_routes.h"
 #include "gateway/http/auth/session_access.h"
@@ -130,6 +131,13 @@ class Instance {
       if (!source) return source.error();
       if (auto r = (*source)->start(); !r) return r.error();
       sources_.push_back(std::move(*source));
+    }
+    auto field = make_field_sources(
+        config_, SourceDeps{*bus_, *ingest_, events_, health_, metrics_, clock_, log_});
+    if (!field) return field.error();
+    for (auto& source : *field) {
+      if (auto r = source->start(); !r) return r.error();
+      sources_.push_back(std::move(source));
     }
     // Actuators subscribe before the bus connects; the supervisor drives everything off as soon
     // as the broker answers, before it accepts any command.

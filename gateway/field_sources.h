@@ -1,0 +1,36 @@
+// FieldSources: builds the sensor sources of a configuration that are not plain MQTT JSON —
+// Modbus buses, ChirpStack (LoRaWAN), pulse flow meters on GPIO, cameras (docs/sensors.md) —
+// in file order, all handing their readings to the same ReadingSink (the gateway's Ingest).
+// Only the daemon's wiring uses it; each source documents its own threads.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "config/config.h"
+#include "core/clock.h"
+#include "core/event.h"
+#include "core/health.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "core/mqtt.h"
+#include "core/sink.h"
+#include "sensors/source.h"
+
+namespace farmgate::gateway {
+
+struct SourceDeps {
+  MqttBus& bus;
+  ReadingSink& sink;
+  EventSink& events;
+  Health& health;
+  Metrics& metrics;
+  Clock& clock;
+  Logger& log;
+};
+
+// The sources, not started. Fails (a start-up error) when one cannot be built.
+Result<std::vector<std::unique_ptr<sensors::Source>>> make_field_sources(
+    const config::Config& config, const SourceDeps& deps);
+
+}  // namespace farmgate::gateway
