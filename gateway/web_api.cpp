@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 
 #include "gateway/http/api/routes.h"
+#include "gateway/http/json_text.h"
 
 namespace farmgate::gateway {
 namespace {
@@ -106,7 +107,7 @@ std::optional<std::string> WebApi::zone_json(const std::string& zone) const {
     readings[device] = std::move(m);
   }
   o["readings"] = std::move(readings);
-  return json::serialize(o);
+  return http::to_json_text(o);
 }
 
 std::vector<http::api::ActuatorView> WebApi::actuators() const {

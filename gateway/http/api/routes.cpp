@@ -11,6 +11,8 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include "gateway/http/json_text.h"
+
 namespace farmgate::http::api {
 namespace {
 
@@ -129,7 +131,7 @@ std::string run_json(const IrrigationRun& run) {
   o["outcome"] = run.outcome;
   o["detail"] = run.detail;
   o["volume_l"] = run.volume_l ? json::value(*run.volume_l) : json::value(nullptr);
-  return json::serialize(o);
+  return to_json_text(o);
 }
 
 std::string alarm_json(const store::Alarm& a) {
@@ -142,7 +144,7 @@ std::string alarm_json(const store::Alarm& a) {
   o["message"] = a.message;
   o["acked_by"] = a.acked_by ? json::value(*a.acked_by) : json::value(nullptr);
   o["acked_at"] = ms_or_null(a.acked_ms);
-  return json::serialize(o);
+  return to_json_text(o);
 }
 
 void register_api_routes(HttpServer& server, Access& access, ApiContext& ctx) {
@@ -205,7 +207,7 @@ void register_api_routes(HttpServer& server, Access& access, ApiContext& ctx) {
               o["metric"] = metric;
               o["unit"] = series->unit;
               o["points"] = std::move(points);
-              out(Response::json(json::serialize(o)));
+              out(Response::json(to_json_text(o)));
             });
             if (!queued) out(busy());
           });
@@ -281,7 +283,7 @@ void register_api_routes(HttpServer& server, Access& access, ApiContext& ctx) {
         o["id"] = a->id;
         o["acked_by"] = a->acked_by ? json::value(*a->acked_by) : json::value(nullptr);
         o["acked_at"] = ms_or_null(a->acked_ms);
-        done(Response::json(json::serialize(o)));
+        done(Response::json(to_json_text(o)));
       });
     });
   });
@@ -317,7 +319,7 @@ void register_api_routes(HttpServer& server, Access& access, ApiContext& ctx) {
             json::object o;
             o["run_id"] = grant->run_id;
             o["granted_ms"] = static_cast<std::int64_t>(grant->granted.count());
-            done(Response::json(json::serialize(o)));
+            done(Response::json(to_json_text(o)));
           });
         });
       });
@@ -357,7 +359,7 @@ void register_api_routes(HttpServer& server, Access& access, ApiContext& ctx) {
         }
         json::object body;
         body["actuators"] = std::move(list);
-        out(Response::json(json::serialize(body)));
+        out(Response::json(to_json_text(body)));
       });
     });
   });

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "gateway/http/csv.h"
+#include "gateway/http/json_text.h"
 
 namespace farmgate::http::auth {
 namespace {
@@ -67,7 +68,7 @@ bool is_json(const Request& r) {
 }
 
 std::string session_json(const SessionInfo& s) {
-  return json::serialize(
+  return to_json_text(
       json::object{{"user", s.user}, {"role", to_string(s.role)}, {"csrf", s.csrf}});
 }
 
@@ -151,7 +152,7 @@ Response audit_response(const std::vector<AuditRecord>& rows, bool csv) {
                                 {"status", a.status},
                                 {"detail", a.detail}});
   }
-  return Response::json(json::serialize(list));
+  return Response::json(to_json_text(list));
 }
 
 }  // namespace
@@ -223,7 +224,7 @@ void register_auth_routes(HttpServer& server, SessionAccess& access) {
           list.push_back(json::object{
               {"name", u.name}, {"role", to_string(u.role)}, {"disabled", u.disabled}});
         }
-        out(Response::json(json::serialize(list)));
+        out(Response::json(to_json_text(list)));
       });
     });
   });
@@ -253,7 +254,7 @@ void register_auth_routes(HttpServer& server, SessionAccess& access) {
             }
             access.audit(request, principal, kAddUser, 201, name + " as " + to_string(role));
             out(Response::json(
-                json::serialize(json::object{{"name", name}, {"role", to_string(role)}}), 201));
+                to_json_text(json::object{{"name", name}, {"role", to_string(role)}}), 201));
           });
     });
   });
@@ -286,7 +287,7 @@ void register_auth_routes(HttpServer& server, SessionAccess& access) {
                 }
                 access.audit(request, principal, kChangeUser, 200, what);
                 out(Response::json(
-                    json::serialize(json::object{{"name", name}, {"changed", what}})));
+                    to_json_text(json::object{{"name", name}, {"changed", what}})));
               },
               [out] { out(busy()); });
         });
@@ -329,7 +330,7 @@ void register_auth_routes(HttpServer& server, SessionAccess& access) {
                   {"created", t.created_ms},
                   {"last_used", t.last_ms == 0 ? json::value(nullptr) : json::value(t.last_ms)}});
             }
-            out(Response::json(json::serialize(list)));
+            out(Response::json(to_json_text(list)));
           },
           [out] { out(busy()); });
     });
@@ -358,7 +359,7 @@ void register_auth_routes(HttpServer& server, SessionAccess& access) {
             }
             access.audit(request, principal, kAddToken, 201, name);
             Response resp =
-                Response::json(json::serialize(json::object{
+                Response::json(to_json_text(json::object{
                                    {"name", name}, {"user", principal.user}, {"token", *token}}),
                                201);
             resp.headers.push_back(Header{"Cache-Control", "no-store"});

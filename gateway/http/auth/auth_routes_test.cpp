@@ -139,7 +139,9 @@ TEST_F(AuthRoutesTest, AdminAddsAUserOnlyWithTheCsrfToken) {
   auto list = send(c, "GET", "/api/v1/users", cookie);
   ASSERT_TRUE(list);
   ASSERT_EQ(list->result_int(), 200u);
-  EXPECT_EQ(list->body(), R"([{"name":"an","role":"farmer"},{"name":"root","role":"admin"}])");
+  EXPECT_EQ(
+      list->body(),
+      R"([{"name":"an","role":"farmer","disabled":false},{"name":"root","role":"admin","disabled":false}])");
 
   // The farmer may log in but not manage users.
   Client c2(h_.port());
