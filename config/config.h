@@ -47,7 +47,7 @@ struct Device {
   std::string id;
   std::string kind;  // names a DeviceKind
   std::string zone;  // names a Zone, or empty
-  Calibration calibration;
+  Calibration calibration{};
 };
 
 struct MqttConfig {

@@ -2,7 +2,6 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
-#include <cmath>
 #include <string>
 
 namespace farmgate::sensors {
@@ -22,17 +21,11 @@ std::optional<double> as_number(const boost::json::value& v) {
   return std::nullopt;
 }
 
-std::string format(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", v);
-  return buf;
-}
-
 }  // namespace
 
 JsonDecoder::JsonDecoder(const config::MqttJsonSource& source, const config::Config& config,
                          TopicPattern pattern)
-    : source_(source), pattern_(std::move(pattern)) {
+    : source_(source), pattern_(std::move(pattern)), calibrator_(config) {
   for (const auto& d : config.devices) devices_.emplace(d.id, Target{&d, config.find_kind(d.kind)});
 }
 
@@ -97,17 +90,14 @@ Result<Decoded> JsonDecoder::decode(std::string_view topic, std::string_view pay
     if (!number) {
       return make_error("wrong_type", "\"" + spec->name + "\" must be a number");
     }
-    if (!std::isfinite(*number) || *number < spec->min || *number > spec->max) {
-      return make_error("out_of_range", "\"" + spec->name + "\" " + format(*number) +
-                                            " is outside " + format(spec->min) + ".." +
-                                            format(spec->max) + " " + spec->unit);
-    }
     out.readings.push_back(Reading{device->id, device->zone, kind->name, spec->name, *number,
                                    spec->unit, time, quality});
   }
   if (out.readings.empty()) {
     return make_error("no_metrics", "no metric of kind '" + kind->name + "' in the payload");
   }
+  // Calibrated first, so that the range checked is the calibrated value's (a raw 400 is ~46 %).
+  if (auto checked = calibrator_.apply(out.readings); !checked) return checked.error();
   return out;
 }
 

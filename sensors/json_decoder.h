@@ -5,6 +5,8 @@
 // A message is accepted or refused whole: one bad metric value refuses the message, because a
 // sensor that reports 150 % moisture cannot be trusted for its temperature either. Keys that are
 // not metrics of the device's kind are ignored (and counted by the caller via ignored_keys).
+// Each value is calibrated (the device's devices[].calibration, sensors/calibration.h) before
+// its range check, and a calibrated metric's raw value comes too, as a `<metric>_raw` reading.
 //
 // Refusal reasons (Error::code, used as the metric label): too_large, unknown_topic,
 // unknown_device, zone_mismatch, invalid_json, not_object, wrong_type, out_of_range,
@@ -21,6 +23,7 @@
 #include "config/config.h"
 #include "core/reading.h"
 #include "core/result.h"
+#include "sensors/calibration.h"
 #include "sensors/topic_pattern.h"
 
 namespace farmgate::sensors {
@@ -48,6 +51,7 @@ class JsonDecoder {
 
   const config::MqttJsonSource& source_;
   TopicPattern pattern_;
+  Calibrator calibrator_;
   // Built once: a linear search of the device list dominated decoding with 1,000 devices.
   std::map<std::string, Target, std::less<>> devices_;
 };

@@ -111,5 +111,59 @@ TEST_F(JsonDecoderTest, NeverThrowsOnArbitraryBytes) {
   }
 }
 
+// soil-z2 carries a capacitive probe calibrated 520 dry, 260 wet, and a thermometer 0.4 °C high.
+class CalibratedJsonDecoderTest : public ::testing::Test {
+ protected:
+  config::Config farm_ = [] {
+    config::Config c = testing::reference_farm();
+    config::MetricCalibration moisture;
+    moisture.metric = "moisture";
+    moisture.form = config::MetricCalibration::Form::two_point;
+    moisture.scale = -100.0 / 260;  // 520 -> 0 %, 260 -> 100 %
+    moisture.offset = 200;
+    config::MetricCalibration temp;
+    temp.metric = "temp_c";
+    temp.offset = -0.4;
+    c.devices[1].calibration.metrics = {moisture, temp};
+    return c;
+  }();
+  JsonDecoder decoder_{farm_.mqtt_sources[0], farm_,
+                       *TopicPattern::parse(farm_.mqtt_sources[0].topic)};
+  const Timestamp now_ = from_epoch_ms(1'767'225'600'000);
+};
+
+TEST_F(CalibratedJsonDecoderTest, CalibratesBeforeTheRangeCheckAndKeepsTheRawValue) {
+  auto r = decoder_.decode("farm/z2/soil-z2/telemetry", R"({"moisture": 400, "temp_c": 27.4})",
+                           now_, true);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->readings.size(), 4u);
+  EXPECT_EQ(r->readings[0].metric, "moisture");
+  EXPECT_NEAR(r->readings[0].value, 46.15, 0.01);
+  EXPECT_EQ(r->readings[0].unit, "%");
+  EXPECT_NEAR(r->readings[1].value, 27.0, 1e-9);
+  EXPECT_EQ(r->readings[2].metric, "moisture_raw");
+  EXPECT_DOUBLE_EQ(r->readings[2].value, 400);
+  EXPECT_EQ(r->readings[2].time, now_);
+  EXPECT_EQ(r->readings[3].metric, "temp_c_raw");
+}
+
+TEST_F(CalibratedJsonDecoderTest, RefusesACalibratedValueOutOfRange) {
+  // 200 counts is wetter than the probe's saturated point: 123 %.
+  auto r = decoder_.decode("farm/z2/soil-z2/telemetry", R"({"moisture": 200})", now_, true);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "out_of_range");
+  EXPECT_NE(r.error().message.find("raw 200"), std::string::npos) << r.error().message;
+}
+
+TEST_F(CalibratedJsonDecoderTest, OtherDevicesAreNotCalibrated) {
+  auto r = decoder_.decode("farm/z1/soil-z1/telemetry", R"({"moisture": 40})", now_, true);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->readings.size(), 1u);
+  EXPECT_DOUBLE_EQ(r->readings[0].value, 40);
+  EXPECT_EQ(
+      decoder_.decode("farm/z1/soil-z1/telemetry", R"({"moisture": 400})", now_, true).error().code,
+      "out_of_range");
+}
+
 }  // namespace
 }  // namespace farmgate::sensors
