@@ -135,10 +135,20 @@ class Instance {
     auto field = make_field_sources(
         config_, SourceDeps{*bus_, *ingest_, events_, health_, metrics_, clock_, log_});
     if (!field) return field.error();
-    for (auto& source : *field) {
-      if (auto r = source->start(); !r) return r.error();
+    for (auto& source : field->sources) {
+      // A sensor that cannot start (an unplugged adapter, a GPIO line taken) must not keep the
+      // pumps' supervisor and the rest of the farm down: say so loudly and go on without it.
+      if (auto r = source->start(); !r) {
+        events_.raise(Event{Severity::alarm, "source_failed", "sensors/" + source->name(),
+                            "sensor source " + source->name() + " did not start: " +
+                                r.error().message + "; fix it and restart farmgate",
+                            clock_.now()});
+        continue;
+      }
+      if (source.get() == field->cameras) cameras_ = field->cameras;
       sources_.push_back(std::move(source));
     }
+    run_fanout_.cameras = cameras_;
     // Actuators subscribe before the bus connects; the supervisor drives everything off as soon
     // as the broker answers, before it accepts any command.
     run_log_ = std::make_unique<RunLog>(config_.site, config_.actuators, *store_, *bus_, clock_);
@@ -221,11 +231,15 @@ class Instance {
     auto reader = store::Reader::open(config_.store.path);
     if (!reader) return reader.error();
     web_ = std::make_unique<WebApi>(config_, io_, actuation_->supervisor(), *run_log_, *store_,
-                                    std::move(*reader), &engine_->history(), clock_);
+                                    std::move(*reader),
+                                    WebApi::Sources{&engine_->history(), schedules_.get(), cameras_},
+                                    clock_);
     http::api::register_api_routes(*http_, *access_, *web_);
     run_log_->on_zone_changed([this](const std::string& zone) { web_->zone_changed(zone); });
     run_fanout_.on_run = [this](const actuators::RunRecord& run) { web_->run_changed(run); };
-    events_.tap(web_.get());
+    alarm_fanout_.web = web_.get();
+    alarm_fanout_.cameras = cameras_;
+    events_.tap(&alarm_fanout_);
     if (!config_.http.web_dir.empty()) {
       if (auto r = http::register_static_files(*http_, config_.http.web_dir); !r) {
         log_.warn("http", "no phone page: " + r.error().message);
@@ -282,17 +296,30 @@ class Instance {
     void run_started(const actuators::RunRecord& r) override {
       next->run_started(r);
       if (on_run) on_run(r);
+      if (cameras) cameras->on_run(r.zone, true);
     }
     void run_finished(const actuators::RunRecord& r) override {
       next->run_finished(r);
       if (on_finished) on_finished(r);
       if (on_run) on_run(r);
+      if (cameras) cameras->on_run(r.zone, false);
     }
     void actuator_changed(const actuators::ActuatorState& s) override { next->actuator_changed(s); }
     actuators::SupervisorObserver* next = nullptr;
     std::function<void(const actuators::RunRecord&)> on_finished;
     std::function<void(const actuators::RunRecord&)> on_run;  // started or finished
+    sensors::camera::CameraFleet* cameras = nullptr;  // a picture at each start and end
   };
+  // Alarms go to the phone page's live stream and make the cameras take a picture.
+  struct AlarmFanout final : EventSink {
+    void raise(Event e) override {
+      if (cameras) cameras->on_alarm(e);
+      if (web) web->raise(std::move(e));
+    }
+    EventSink* web = nullptr;
+    sensors::camera::CameraFleet* cameras = nullptr;
+  };
+  AlarmFanout alarm_fanout_;
   // The litres a run without a flow meter delivered, from its zone's nominal flow (agronomy).
   double nominal_litres(const actuators::RunRecord& run) const {
     for (const auto& a : config_.agronomy) {
@@ -315,6 +342,7 @@ class Instance {
   boost::asio::steady_timer rules_timer_{io_};
   std::unique_ptr<Ingest> ingest_;
   std::vector<std::unique_ptr<sensors::Source>> sources_;
+  sensors::camera::CameraFleet* cameras_ = nullptr;  // among sources_, when it started
   std::unique_ptr<http::auth::SessionAccess> access_;  // outlives the server that asks it
   std::unique_ptr<WebApi> web_;                        // likewise
   std::unique_ptr<http::HttpServer> http_;

@@ -15,6 +15,7 @@
 #include "core/metrics.h"
 #include "core/mqtt.h"
 #include "core/sink.h"
+#include "sensors/camera/camera_fleet.h"
 #include "sensors/source.h"
 
 namespace farmgate::gateway {
@@ -29,8 +30,14 @@ struct SourceDeps {
   Logger& log;
 };
 
-// The sources, not started. Fails (a start-up error) when one cannot be built.
-Result<std::vector<std::unique_ptr<sensors::Source>>> make_field_sources(
-    const config::Config& config, const SourceDeps& deps);
+struct FieldSources {
+  std::vector<std::unique_ptr<sensors::Source>> sources;  // not started
+  // The cameras, also among `sources` (which own them), for the daemon's hooks: snapshots on
+  // irrigation runs and alarms, the newest snapshot for the phone page. Null without cameras.
+  sensors::camera::CameraFleet* cameras = nullptr;
+};
+
+// Fails (a start-up error) when a source cannot be built.
+Result<FieldSources> make_field_sources(const config::Config& config, const SourceDeps& deps);
 
 }  // namespace farmgate::gateway

@@ -34,14 +34,14 @@ json::value run_summary(const std::optional<actuators::RunRecord>& run, bool fin
 
 WebApi::WebApi(const config::Config& config, boost::asio::io_context& io,
                actuators::Supervisor& supervisor, RunLog& run_log, store::Store& store,
-               std::unique_ptr<store::Reader> reader, const rules::DataView* history, Clock& clock)
+               std::unique_ptr<store::Reader> reader, Sources sources, Clock& clock)
     : config_(config),
       io_(io),
       supervisor_(supervisor),
       run_log_(run_log),
       store_(store),
       reader_(std::move(reader)),
-      history_(history),
+      sources_(sources),
       clock_(clock) {}
 
 WebApi::~WebApi() {
@@ -85,9 +85,9 @@ std::optional<std::string> WebApi::zone_json(const std::string& zone) const {
   o["moisture"] = moisture ? reading_json(*moisture) : json::value(nullptr);
   // Trend: the change over the last hour, at least half a percent point to count.
   json::value trend = nullptr;
-  if (moisture && history_ != nullptr) {
+  if (moisture && sources_.history != nullptr) {
     const Timestamp now = clock_.now();
-    const auto w = history_->window(rules::SeriesKey{moisture->device, "moisture"},
+    const auto w = sources_.history->window(rules::SeriesKey{moisture->device, "moisture"},
                                     now - Millis{3'600'000}, now);
     if (w.status == rules::DataStatus::ok && w.count >= 2) {
       const double d = w.last - w.first;
@@ -99,7 +99,17 @@ std::optional<std::string> WebApi::zone_json(const std::string& zone) const {
   o["pump"] = view->pump.empty() ? "unknown" : view->pump;
   o["run"] = run_summary(view->run, false);
   o["last_run"] = run_summary(view->last, true);
-  o["next_run"] = nullptr;
+  const auto next = sources_.schedules ? sources_.schedules->next_run(zone) : std::nullopt;
+  o["next_run"] = next ? json::value(json::object{{"start", to_epoch_ms(next->at)},
+                                                  {"program", next->program}})
+                       : json::value(nullptr);
+  // Whether a camera looks at the zone; the page then asks for its snapshot.
+  bool camera = false;
+  for (const auto& c : config_.cameras) {
+    const config::Device* d = config_.find_device(c.device);
+    camera = camera || (d != nullptr && d->zone == zone);
+  }
+  o["camera"] = camera && sources_.cameras != nullptr;
   json::object readings;
   for (const auto& [device, metrics] : view->readings) {
     json::object m;
@@ -169,6 +179,16 @@ void WebApi::zone_changed(const std::string& zone) {
 void WebApi::run_changed(const actuators::RunRecord& run) {
   if (hub_.subscribers() == 0) return;
   hub_.publish("run", http::api::run_json(RunLog::to_store(run)));
+}
+
+Result<std::optional<http::api::SnapshotView>> WebApi::snapshot(const std::string& zone) const {
+  if (sources_.cameras == nullptr) return std::optional<http::api::SnapshotView>{};
+  auto latest = sources_.cameras->latest(zone);
+  if (!latest) return latest.error();
+  if (!*latest) return std::optional<http::api::SnapshotView>{};
+  const auto& s = **latest;
+  return std::optional<http::api::SnapshotView>(http::api::SnapshotView{
+      s.camera, s.path.string(), to_epoch_ms(s.time), s.width, s.height, s.canopy_percent});
 }
 
 }  // namespace farmgate::gateway

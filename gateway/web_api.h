@@ -19,15 +19,25 @@
 #include "gateway/store/reader.h"
 #include "gateway/store/store.h"
 #include "rules/expr_views.h"
+#include "rules/schedules.h"
+#include "sensors/camera/camera_fleet.h"
 
 namespace farmgate::gateway {
 
 class WebApi final : public http::api::ApiContext, public EventSink {
  public:
-  // Everything borrowed must outlive the WebApi; `history` may be null (no trend then).
+  // What the WebApi reads besides the supervisor, the run log and the store; each may be null
+  // (no trend, no next run, no snapshots then).
+  struct Sources {
+    const rules::DataView* history = nullptr;
+    const rules::Schedules* schedules = nullptr;
+    const sensors::camera::CameraFleet* cameras = nullptr;
+  };
+
+  // Everything borrowed must outlive the WebApi.
   WebApi(const config::Config& config, boost::asio::io_context& io,
          actuators::Supervisor& supervisor, RunLog& run_log, store::Store& store,
-         std::unique_ptr<store::Reader> reader, const rules::DataView* history, Clock& clock);
+         std::unique_ptr<store::Reader> reader, Sources sources, Clock& clock);
   ~WebApi() override;
 
   // ApiContext
@@ -43,6 +53,7 @@ class WebApi final : public http::api::ApiContext, public EventSink {
   void ack_alarm(std::int64_t id, const std::string& who,
                  std::function<void(Result<store::Alarm>)> done) override;
   http::api::SseHub& hub() override { return hub_; }
+  Result<std::optional<http::api::SnapshotView>> snapshot(const std::string& zone) const override;
 
   // EventSink (the EventHub's tap): alarms and warnings to the live stream.
   void raise(Event event) override;
@@ -60,7 +71,7 @@ class WebApi final : public http::api::ApiContext, public EventSink {
   RunLog& run_log_;
   store::Store& store_;
   std::unique_ptr<store::Reader> reader_;
-  const rules::DataView* history_;
+  const Sources sources_;
   Clock& clock_;
   http::api::SseHub hub_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -289,5 +289,41 @@ programs:
   EXPECT_EQ(sink_.calls, (std::vector<std::string>{"05:00:00 irrigate z1 900s program:backup"}));
 }
 
+TEST_F(ProgramTest, NextRunIsTheSoonestStartOfAProgramThatWatersTheZone) {
+  start(farm(kMorning + R"(  - name: evening
+    zones: [{zone: z2, for: 5m}]
+    start: {cron: "0 18 * * *"}
+)"));
+  auto z1 = schedules_->next_run("z1");
+  ASSERT_TRUE(z1);
+  EXPECT_EQ(z1->program, "morning");
+  EXPECT_EQ(z1->at, clock_.now() + 1min);
+  run_for(2h);  // morning has run: z1's next is tomorrow, z2's is this evening
+  z1 = schedules_->next_run("z1");
+  ASSERT_TRUE(z1);
+  EXPECT_EQ(z1->at - clock_.now(), 22h + 1min);
+  const auto z2 = schedules_->next_run("z2");
+  ASSERT_TRUE(z2);
+  EXPECT_EQ(z2->program, "evening");
+  EXPECT_EQ(z2->at - clock_.now(), 11h + 1min);
+  EXPECT_FALSE(schedules_->next_run("nowhere"));
+}
+
+TEST_F(ProgramTest, NextRunLeavesOutAFallbackWhileTheRulesDecideAndWaitsOutRain) {
+  bool blind = false;
+  start(farm(R"(programs:
+  - name: backup
+    zones: [{zone: z1, for: 15m}]
+    start: {cron: "0 5 * * *"}
+)",
+             ", fallback_program: backup"),
+        [&](const std::string& zone) { return zone == "z1" && blind; });
+  EXPECT_FALSE(schedules_->next_run("z1"));
+  blind = true;
+  ASSERT_TRUE(schedules_->next_run("z1"));
+  schedules_->delay_for_rain(clock_.now() + 3h);
+  EXPECT_EQ(schedules_->next_run("z1")->at, clock_.now() + 3h);
+}
+
 }  // namespace
 }  // namespace farmgate::rules

@@ -1,5 +1,6 @@
 #include "rules/schedules.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "config/units.h"
@@ -22,7 +23,12 @@ std::string local_text(const SiteTime& tz, Timestamp t) {
 
 Schedules::Schedules(const config::Config& c, Clock& clock, ActionSink& sink, Logger& log,
                      const DataView& data, ZoneInputsBad zone_inputs_bad)
-    : clock_(clock), sink_(sink), log_(log), data_(data) {
+    : config_(c),
+      zone_inputs_bad_(zone_inputs_bad),
+      clock_(clock),
+      sink_(sink),
+      log_(log),
+      data_(data) {
   auto tz = SiteTime::load(c.timezone);
   if (!tz) throw std::runtime_error("timezone '" + c.timezone + "': " + tz.error().message);
   site_clock_ = std::make_unique<SiteClock>(std::move(tz).value(), c.location);
@@ -160,6 +166,26 @@ std::vector<ProgramState> Schedules::states() const {
     out.push_back(std::move(s));
   }
   return out;
+}
+
+std::optional<Schedules::NextRun> Schedules::next_run(const std::string& zone) const {
+  if (!clock_.synchronised()) return std::nullopt;
+  std::optional<NextRun> best;
+  for (std::size_t k = 0; k < start_program_.size(); ++k) {
+    const config::Program& p = config_.programs[start_program_[k]];
+    const bool waters = std::any_of(p.zones.begin(), p.zones.end(), [&](const auto& z) {
+      return z.zone == zone && (!z.fallback || (zone_inputs_bad_ && zone_inputs_bad_(zone)));
+    });
+    if (!waters) continue;
+    const auto next = scheduler_->next(k);
+    if (next && (!best || *next < best->at)) best = NextRun{p.name, *next};
+  }
+  if (best && rain_until_ && *rain_until_ > best->at) {
+    // The first start after the delay is not known without asking the scheduler ahead; the end
+    // of the delay is the earliest the zone can be watered.
+    best->at = *rain_until_;
+  }
+  return best;
 }
 
 }  // namespace farmgate::rules

@@ -53,10 +53,22 @@ class Schedules {
 
   std::vector<ProgramState> states() const;
 
+  // The next time a program is due to water `zone`: the soonest start of a program that lists
+  // it (a fallback entry only while the zone's rules cannot decide), delayed to the end of a
+  // rain delay. The program's start, not the zone's turn within it; nullopt when none is due
+  // or the clock is not yet trusted.
+  struct NextRun {
+    std::string program;
+    Timestamp at{};
+  };
+  std::optional<NextRun> next_run(const std::string& zone) const;
+
  private:
   bool rain_delayed(Timestamp now) const;
   void update_rain_delay(Timestamp now);
 
+  const config::Config& config_;
+  ZoneInputsBad zone_inputs_bad_;
   Clock& clock_;
   ActionSink& sink_;
   Logger& log_;

@@ -161,6 +161,7 @@ async function main() {
     await until('English labels', async () => (await text(page, 'zone-water-z1')) === 'Water now');
     assert.equal(await text(page, 'zone-pump-z1'), 'Off');
     assert.equal(await text(page, 'lang-switch'), 'Tiếng Việt');
+    assert.equal(await text(page, 'zone-note-z1'), 'Watering stopped', 'the note follows the language');
     await screenshot(page, 'english');
 
     await byId(page, 'logout').tap();

@@ -18,7 +18,7 @@ const state = {
   updatedAt: 0, // ms of the last data from the server
   online: true,
   minutes: {}, // zone id -> picked duration
-  notes: {}, // zone id -> {text, kind}
+  notes: {}, // zone id -> {text: () => string in the current language, kind}
   charts: {}, // zone id -> {open, range, plot}
 };
 
@@ -161,6 +161,23 @@ function moistureClass(v) {
 
 const ARROWS = { up: '↑', down: '↓', flat: '→' };
 
+// The newest camera picture of the zone, with the green cover measured on it. The canopy_cover
+// reading is stamped with the picture's time, so its time names the picture (and lets the
+// browser cache it); a picture that fails to load hides itself.
+function renderSnapshot(z) {
+  let canopy = null;
+  for (const metrics of Object.values(z.readings || {})) {
+    if (metrics.canopy_cover && (!canopy || metrics.canopy_cover.ts > canopy.ts)) canopy = metrics.canopy_cover;
+  }
+  const src = `/api/v1/zones/${encodeURIComponent(z.id)}/snapshot.jpg?t=${canopy ? canopy.ts : 0}`;
+  return h(
+    'figure',
+    { class: 'snapshot', 'data-testid': `zone-snapshot-${z.id}` },
+    h('img', { src, alt: t('zone.snapshot'), loading: 'lazy', width: 320, height: 180, onerror: (ev) => ev.target.closest('figure')?.remove() }),
+    h('figcaption', {}, canopy ? `${t('zone.canopy', { pct: Math.round(canopy.value) })} · ${when(canopy.ts)}` : t('zone.snapshot')),
+  );
+}
+
 function renderZoneLive(z) {
   const m = z.moisture;
   const cls = moistureClass(m?.value);
@@ -206,7 +223,8 @@ function renderZoneLive(z) {
       h('dd', { class: `st-${z.pump}`, 'data-testid': `zone-pump-${z.id}` }, t(`pump.${z.pump || 'unknown'}`)),
     ),
     running ? h('p', { class: 'running', 'data-testid': `zone-running-${z.id}` }, t('zone.running', { min: leftMin })) : null,
-    note ? h('p', { class: `note ${note.kind}`, role: 'status', 'data-testid': `zone-note-${z.id}` }, note.text) : null,
+    z.camera ? renderSnapshot(z) : null,
+    note ? h('p', { class: `note ${note.kind}`, role: 'status', 'data-testid': `zone-note-${z.id}` }, note.text()) : null,
     canIrrigate()
       ? running
         ? h('button', { class: 'big stop', 'data-testid': `zone-stop-${z.id}`, disabled: !state.online, onclick: () => onStop(z) }, t('zone.stop'))
@@ -306,20 +324,22 @@ function renderAll() {
 
 // --- actions --------------------------------------------------------------------------------
 
+// `text` is a function, so that a note written before a language switch is shown in the new one.
 function note(zoneId, text, kind) {
   state.notes[zoneId] = { text, kind };
   updateZone(zoneId);
 }
 
+// A note's text for a failed request, as a function of the current language.
 function errorText(e, key) {
-  if (e.status === 0) return t('error.network');
-  if (e.status === 403) return t('error.forbidden');
+  if (e.status === 0) return () => t('error.network');
+  if (e.status === 403) return () => t('error.forbidden');
   if (e.status === 401) {
     state.session = null;
     renderAll();
-    return '';
+    return () => '';
   }
-  return t(key, { reason: e.body.reason || e.message });
+  return () => t(key, { reason: e.body.reason || e.message });
 }
 
 function confirmDialog(zone, minutes) {
@@ -352,7 +372,7 @@ async function onWater(z) {
     const r = await api.irrigate(z.id, minutes);
     const zone = state.zones.find((x) => x.id === z.id);
     if (zone && !zone.run) zone.run = { id: r.run_id, start: Date.now(), granted_ms: r.granted_ms, reason: 'manual', who: state.session?.user };
-    note(z.id, t('started', { min: Math.round(r.granted_ms / 60000) }), 'good');
+    note(z.id, () => t('started', { min: Math.round(r.granted_ms / 60000) }), 'good');
   } catch (e) {
     note(z.id, errorText(e, 'refused'), 'bad');
   }
@@ -363,7 +383,7 @@ async function onStop(z) {
     await api.stopZone(z.id);
     const zone = state.zones.find((x) => x.id === z.id);
     if (zone) zone.run = null;
-    note(z.id, t('stopped'), 'good');
+    note(z.id, () => t('stopped'), 'good');
   } catch (e) {
     note(z.id, errorText(e, 'stop.refused'), 'bad');
   }

@@ -33,6 +33,16 @@ struct ActuatorView {
   bool faulted = false;
 };
 
+// A zone's newest camera snapshot (sensors/camera): the JPEG file and what was measured on it.
+struct SnapshotView {
+  std::string camera;
+  std::string path;  // absolute
+  std::int64_t time_ms = 0;
+  int width = 0;
+  int height = 0;
+  double canopy_percent = 0;
+};
+
 struct Grant {
   std::uint64_t run_id = 0;
   Millis granted{0};
@@ -68,6 +78,10 @@ class ApiContext {
   // store::ack_alarm where it writes). `done` may be called from any thread.
   virtual void ack_alarm(std::int64_t id, const std::string& who,
                          std::function<void(Result<store::Alarm>)> done) = 0;
+
+  // Any thread but the io thread (it may read SQLite): the zone's newest camera snapshot;
+  // nullopt when the zone has no camera or none has answered yet.
+  virtual Result<std::optional<SnapshotView>> snapshot(const std::string& zone) const = 0;
 
   // io thread: the SSE subscribers.
   virtual SseHub& hub() = 0;

@@ -1,6 +1,8 @@
 #include "gateway/http/api/routes.h"
 
 #include <charconv>
+#include <fstream>
+#include <iterator>
 #include <cstdlib>
 #include <limits>
 #include <optional>
@@ -340,6 +342,49 @@ void register_api_routes(HttpServer& server, Access& access, ApiContext& ctx) {
           });
         });
       });
+
+  // The zone's newest camera snapshot: what was measured (JSON), and the picture itself. The
+  // snapshot index and the file are read on the reader thread, never on the io thread.
+  const auto snapshot_route = [&](bool picture) {
+    return [&ctx, &access, picture](const Request& req, Responder out) {
+      guard(access, kView, req, out, [&ctx, out, picture, zone = std::string(req.param("zone"))](
+                                         const Principal&) {
+        ctx.on_io([&ctx, out, picture, zone] {
+          if (!has_zone(ctx, zone)) return out(unknown_zone(zone));
+          const bool queued = ctx.reader().post([&ctx, out, picture, zone](sqlite::Db&) {
+            auto snap = ctx.snapshot(zone);
+            if (!snap) return out(store_failed(snap.error()));
+            if (!*snap) {
+              return out(Response::error(404, "not_found", "no camera snapshot of zone " + zone));
+            }
+            const SnapshotView& v = **snap;
+            if (!picture) {
+              json::object o{{"camera", v.camera},
+                             {"time", v.time_ms},
+                             {"width", v.width},
+                             {"height", v.height},
+                             {"canopy_cover", v.canopy_percent},
+                             {"url", "/api/v1/zones/" + zone + "/snapshot.jpg?t=" +
+                                         std::to_string(v.time_ms)}};
+              return out(Response::json(to_json_text(o)));
+            }
+            std::ifstream in(v.path, std::ios::binary);
+            std::string bytes((std::istreambuf_iterator<char>(in)), {});
+            if (!in.good() && !in.eof()) {
+              return out(Response::error(404, "not_found", "the snapshot file is gone"));
+            }
+            Response r = Response::text(std::move(bytes), 200, "image/jpeg");
+            // A snapshot never changes under its time; the page asks with ?t=<time>.
+            r.headers.push_back(Header{"Cache-Control", "private, max-age=86400"});
+            out(std::move(r));
+          });
+          if (!queued) out(busy());
+        });
+      });
+    };
+  };
+  server.route_async(Verb::get, "/api/v1/zones/{zone}/snapshot", snapshot_route(false));
+  server.route_async(Verb::get, "/api/v1/zones/{zone}/snapshot.jpg", snapshot_route(true));
 
   server.route_async(Verb::get, "/api/v1/actuators", [&](const Request& req, Responder out) {
     guard(access, kView, req, out, [&ctx, out](const Principal&) {

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include <boost/json/parse.hpp>
 
@@ -320,6 +321,34 @@ TEST_F(ApiRoutesTest, ActuatorsShowStateAndCommand) {
   EXPECT_EQ(v[1].at("state"), "unknown");
   EXPECT_EQ(v[1].at("commanded"), "on");
   EXPECT_EQ(v[1].at("pending"), true);
+}
+
+TEST_F(ApiRoutesTest, TheNewestSnapshotOfAZoneAsMetadataAndAsTheJpegItself) {
+  const std::string jpeg = std::string("\xFF\xD8\xFF\xE0", 4) + "not really a picture" + "\xFF\xD9";
+  const std::string path = dir_ + "/cam-z1.jpg";
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << jpeg;
+  }
+  ctx_->snapshots["z1"] = SnapshotView{"cam-z1", path, kT0, 1920, 1080, 63.5};
+  ctx_->snapshots["z2"] = SnapshotView{"cam-z2", dir_ + "/gone.jpg", kT0, 640, 480, 10};
+  start(allow_);
+
+  const auto meta = get_json("/api/v1/zones/z1/snapshot");
+  EXPECT_EQ(meta.at("camera"), "cam-z1");
+  EXPECT_EQ(meta.at("canopy_cover").as_double(), 63.5);
+  EXPECT_EQ(meta.at("url").as_string(), "/api/v1/zones/z1/snapshot.jpg?t=" + std::to_string(kT0));
+
+  Client c(h_.port());
+  const auto r = c.get("/api/v1/zones/z1/snapshot.jpg?t=1");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->result_int(), 200u);
+  EXPECT_EQ(std::string((*r)[bhttp::field::content_type]), "image/jpeg");
+  EXPECT_EQ(r->body(), jpeg);
+
+  EXPECT_EQ(ErrorCode(*Client(h_.port()).get("/api/v1/zones/z2/snapshot.jpg")), "not_found")
+      << "a snapshot whose file is gone";
+  get_json("/api/v1/zones/z3/snapshot", 404);
 }
 
 TEST_F(ApiRoutesTest, AccessRefusalsPassThroughWithTheirStatus) {

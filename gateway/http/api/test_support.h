@@ -118,6 +118,11 @@ class FakeContext final : public ApiContext {
     if (!queued) done(make_error("busy", "busy"));
   }
   SseHub& hub() override { return hub_; }
+  Result<std::optional<SnapshotView>> snapshot(const std::string& zone) const override {
+    if (auto it = snapshots.find(zone); it != snapshots.end()) return std::optional<SnapshotView>(it->second);
+    return std::optional<SnapshotView>{};
+  }
+  std::map<std::string, SnapshotView> snapshots;
 
   // io thread only once the server runs.
   std::map<std::string, std::string> zones;
