@@ -111,6 +111,10 @@ struct HttpConfig {
   // The phone page's built files (web/dist after `npm run build`); served at /. Empty: no page,
   // only the API.
   std::string web_dir = "/usr/share/farmgate/web";
+  // HTTPS instead of HTTP on the same port when both are set: PEM files, the certificate (with
+  // its chain) and its private key, read at start.
+  std::string tls_cert{};
+  std::string tls_key{};
 };
 
 // ---- actuators (docs/actuators.md) -----------------------------------------------------------

@@ -206,8 +206,15 @@ void read_http(NodeReader& r, const Value& v, HttpConfig& out) {
          }
        }},
       text_field("web_dir", &HttpConfig::web_dir),
+      text_field("tls_cert", &HttpConfig::tls_cert),
+      text_field("tls_key", &HttpConfig::tls_key),
   };
-  (void)read_fields(r, v, "http", fields, out);
+  const auto seen = read_fields(r, v, "http", fields, out);
+  if (seen && out.tls_cert.empty() != out.tls_key.empty()) {
+    const char* missing = out.tls_cert.empty() ? "tls_cert" : "tls_key";
+    r.error(seen->at(out.tls_cert.empty() ? "tls_key" : "tls_cert"),
+            std::string("HTTPS needs both tls_cert and tls_key; ") + missing + " is missing");
+  }
 }
 
 void read_store(NodeReader& r, const Value& v, StoreConfig& out) {

@@ -77,7 +77,16 @@ TEST(SchemaTest, HttpListenMustBeHostColonPort) {
             "'8080'");
   EXPECT_FALSE(errors_of("http:\n  listen: \"0.0.0.0:0\"\n").empty());
   EXPECT_EQ(only_error("http:\n  port: 8080\n"),
-            "farm.yaml:2:3: unknown key 'port' in http; expected one of: listen, web_dir");
+            "farm.yaml:2:3: unknown key 'port' in http; expected one of: listen, web_dir, "
+            "tls_cert, tls_key");
+}
+
+TEST(SchemaTest, HttpsNeedsBothTheCertificateAndItsKey) {
+  EXPECT_EQ(only_error("http:\n  tls_cert: /etc/farmgate/cert.pem\n"),
+            "farm.yaml:2:13: HTTPS needs both tls_cert and tls_key; tls_key is missing");
+  const Config c = load_ok("http:\n  tls_cert: /c.pem\n  tls_key: /k.pem\n");
+  EXPECT_EQ(c.http.tls_cert, "/c.pem");
+  EXPECT_EQ(c.http.tls_key, "/k.pem");
 }
 
 // ---- store

@@ -9,11 +9,13 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <variant>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
@@ -26,6 +28,7 @@
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/url/parse.hpp>
 
 #include "gateway/http/router.h"
@@ -107,6 +110,8 @@ class Listener : public std::enable_shared_from_this<Listener> {
   ServerOptions options;
   Router router;
   bool stopped = false;
+  // Set when config.tls_cert and tls_key are: every connection is then HTTPS.
+  std::optional<asio::ssl::context> tls;
 
  private:
   void do_accept();
@@ -133,25 +138,38 @@ class Session : public std::enable_shared_from_this<Session> {
   Session(std::shared_ptr<Listener> listener, tcp::socket socket, std::uint64_t id)
       : listener_(std::move(listener)),
         opts_(listener_->options),
-        stream_(std::move(socket)),
+        stream_(make_stream(*listener_, std::move(socket))),
         handler_timer_(listener_->io),
         id_(id) {
     beast::error_code ec;
-    const auto peer = stream_.socket().remote_endpoint(ec);
+    const auto peer = tcp_layer().socket().remote_endpoint(ec);
     if (!ec) {
       const std::string addr = peer.address().to_string();
       remote_ =
           (peer.address().is_v6() ? "[" + addr + "]" : addr) + ":" + std::to_string(peer.port());
     }
     // Small responses on a kept-alive connection should not wait for Nagle's timer.
-    stream_.socket().set_option(tcp::no_delay(true), ec);
+    tcp_layer().socket().set_option(tcp::no_delay(true), ec);
   }
 
   ~Session() { listener_->session_ended(id_); }
 
   void start() {
     deadline_ = steady::now() + opts_.request_timeout;
-    read_header();
+    auto* tls = std::get_if<TlsStream>(&stream_);
+    if (tls == nullptr) return read_header();
+    // The handshake counts against the first request's deadline, like any slow client.
+    tcp_layer().expires_at(deadline_);
+    tls->async_handshake(
+        asio::ssl::stream_base::server, [self = shared_from_this()](beast::error_code ec) {
+          if (self->listener_->stopped) return;
+          if (ec) {
+            self->listener_->log.debug(
+                kComponent, "TLS handshake with " + self->remote_ + " failed: " + ec.message());
+            return self->close();
+          }
+          self->read_header();
+        });
   }
 
   // From Listener::stop(): cancels whatever is in flight.
@@ -159,19 +177,40 @@ class Session : public std::enable_shared_from_this<Session> {
     closed_ = true;
     handler_timer_.cancel();
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream_.close();
+    tcp_layer().socket().shutdown(tcp::socket::shutdown_both, ec);
+    tcp_layer().close();
   }
 
  private:
+  using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+  using Stream = std::variant<beast::tcp_stream, TlsStream>;
+
+  static Stream make_stream(Listener& listener, tcp::socket socket) {
+    if (listener.tls)
+      return Stream(std::in_place_type<TlsStream>, std::move(socket), *listener.tls);
+    return Stream(std::in_place_type<beast::tcp_stream>, std::move(socket));
+  }
+  // The TCP layer, for deadlines and the socket, under TLS or not.
+  beast::tcp_stream& tcp_layer() {
+    return std::visit([](auto& s) -> beast::tcp_stream& { return beast::get_lowest_layer(s); },
+                      stream_);
+  }
+  // Runs `f` with the stream the HTTP bytes go through (TLS or plain TCP).
+  template <class F>
+  void with_stream(F&& f) {
+    std::visit(std::forward<F>(f), stream_);
+  }
+
   void read_header() {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(opts_.header_limit));
     parser_->body_limit(static_cast<std::uint64_t>(opts_.body_limit));
-    stream_.expires_at(deadline_);
-    bhttp::async_read_header(
-        stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
+    tcp_layer().expires_at(deadline_);
+    with_stream([&](auto& s) {
+      bhttp::async_read_header(
+          s, buffer_, *parser_,
+          [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
+    });
   }
 
   void on_header(beast::error_code ec) {
@@ -183,26 +222,30 @@ class Session : public std::enable_shared_from_this<Session> {
     const auto& req = parser_->get();
     if (req.version() >= 11 && beast::iequals(req[bhttp::field::expect], "100-continue")) {
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-      stream_.expires_after(opts_.write_timeout);
-      asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
-                        [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                          if (self->listener_->stopped) return;
-                          if (ec) return self->on_write_error(ec);
-                          self->read_body();
-                        });
+      tcp_layer().expires_after(opts_.write_timeout);
+      with_stream([&](auto& s) {
+        asio::async_write(s, asio::buffer(kContinue.data(), kContinue.size()),
+                          [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                            if (self->listener_->stopped) return;
+                            if (ec) return self->on_write_error(ec);
+                            self->read_body();
+                          });
+      });
       return;
     }
     read_body();
   }
 
   void read_body() {
-    stream_.expires_at(deadline_);
-    bhttp::async_read(stream_, buffer_, *parser_,
-                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                        if (self->listener_->stopped) return;
-                        if (ec) return self->on_read_error(ec);
-                        self->dispatch();
-                      });
+    tcp_layer().expires_at(deadline_);
+    with_stream([&](auto& s) {
+      bhttp::async_read(s, buffer_, *parser_,
+                        [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                          if (self->listener_->stopped) return;
+                          if (ec) return self->on_read_error(ec);
+                          self->dispatch();
+                        });
+    });
   }
 
   void on_read_error(beast::error_code ec) {
@@ -318,25 +361,29 @@ class Session : public std::enable_shared_from_this<Session> {
   }
   void stream_write_next() {
     stream_writing_ = true;
-    stream_.expires_after(opts_.write_timeout);
-    asio::async_write(stream_, asio::buffer(stream_out_.front()),
-                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                        if (self->listener_->stopped || self->closed_) return;
-                        if (ec) return self->on_write_error(ec);
-                        self->stream_pending_ -= self->stream_out_.front().size();
-                        self->stream_out_.pop_front();
-                        self->stream_writing_ = false;
-                        if (!self->stream_out_.empty()) self->stream_write_next();
-                      });
+    tcp_layer().expires_after(opts_.write_timeout);
+    with_stream([&](auto& s) {
+      asio::async_write(s, asio::buffer(stream_out_.front()),
+                        [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                          if (self->listener_->stopped || self->closed_) return;
+                          if (ec) return self->on_write_error(ec);
+                          self->stream_pending_ -= self->stream_out_.front().size();
+                          self->stream_out_.pop_front();
+                          self->stream_writing_ = false;
+                          if (!self->stream_out_.empty()) self->stream_write_next();
+                        });
+    });
   }
   // Anything the client sends while streaming is discarded; its end closes the stream.
   void stream_watch() {
-    stream_.async_read_some(asio::buffer(drain_),
-                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                              if (self->listener_->stopped || self->closed_) return;
-                              if (ec) return self->close();
-                              self->stream_watch();
-                            });
+    with_stream([&](auto& s) {
+      s.async_read_some(asio::buffer(drain_),
+                        [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                          if (self->listener_->stopped || self->closed_) return;
+                          if (ec) return self->close();
+                          self->stream_watch();
+                        });
+    });
   }
 
   void call_async(const AsyncHandler& handler, const Request& req) {
@@ -419,15 +466,17 @@ class Session : public std::enable_shared_from_this<Session> {
       build(r, keep_alive);
     }
     listener_->count_response(static_cast<int>(res_.result_int()));
-    stream_.expires_after(opts_.write_timeout);
-    bhttp::async_write(stream_, res_,
-                       [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
-                         if (self->listener_->stopped) return;
-                         if (ec) return self->on_write_error(ec);
-                         if (!keep_alive) return self->linger();
-                         self->deadline_ = steady::now() + self->opts_.request_timeout;
-                         self->read_header();
-                       });
+    tcp_layer().expires_after(opts_.write_timeout);
+    with_stream([&](auto& s) {
+      bhttp::async_write(
+          s, res_, [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
+            if (self->listener_->stopped) return;
+            if (ec) return self->on_write_error(ec);
+            if (!keep_alive) return self->linger();
+            self->deadline_ = steady::now() + self->opts_.request_timeout;
+            self->read_header();
+          });
+    });
   }
 
   void on_write_error(beast::error_code ec) {
@@ -440,24 +489,26 @@ class Session : public std::enable_shared_from_this<Session> {
   // reads it. So: stop sending, read and discard until the client closes or the linger deadline.
   void linger() {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    tcp_layer().socket().shutdown(tcp::socket::shutdown_send, ec);
     if (ec) return close();
-    stream_.expires_after(opts_.linger_timeout);
+    tcp_layer().expires_after(opts_.linger_timeout);
     drain();
   }
 
   void drain() {
-    stream_.async_read_some(asio::buffer(drain_),
-                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                              if (self->listener_->stopped) return;
-                              if (ec) return self->close();
-                              self->drain();
-                            });
+    with_stream([&](auto& s) {
+      s.async_read_some(asio::buffer(drain_),
+                        [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                          if (self->listener_->stopped) return;
+                          if (ec) return self->close();
+                          self->drain();
+                        });
+    });
   }
 
   std::shared_ptr<Listener> listener_;
   const ServerOptions& opts_;
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bhttp::response<bhttp::string_body> res_;  // alive while async_write sends it
@@ -558,7 +609,7 @@ void Session::open_stream(Response head, const StreamResponder::OnOpen& on_open)
   bytes += head.body;
   // No request deadline from now on; the watch read is started before any write so that the
   // writes' deadlines (write_timeout) never apply to it.
-  stream_.expires_never();
+  tcp_layer().expires_never();
   stream_watch();
   stream_write(bytes);
   if (on_open) on_open(std::make_shared<SessionStream>(weak_from_this()));
@@ -566,6 +617,24 @@ void Session::open_stream(Response head, const StreamResponder::OnOpen& on_open)
 
 Result<void> Listener::start() {
   if (started || stopped) return make_error("http_listen", "the HTTP server was started before");
+  if (!config.tls_cert.empty()) {
+    tls.emplace(asio::ssl::context::tls_server);
+    // TLS 1.2 and 1.3 only: what every phone browser of the last years speaks.
+    tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                     asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                     asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
+    beast::error_code ec;
+    tls->use_certificate_chain_file(config.tls_cert, ec);
+    if (ec) {
+      return make_error("http_tls",
+                        "cannot use the certificate " + config.tls_cert + ": " + ec.message());
+    }
+    tls->use_private_key_file(config.tls_key, asio::ssl::context::pem, ec);
+    if (ec) {
+      return make_error("http_tls",
+                        "cannot use the private key " + config.tls_key + ": " + ec.message());
+    }
+  }
   const std::string host = config.host.empty() ? "0.0.0.0" : config.host;
   beast::error_code ec;
   // Names are not resolved: a listen address is this machine's, and a DNS lookup could block
@@ -598,7 +667,8 @@ Result<void> Listener::start() {
   if (ec) return fail(ec);
   bound_port = acceptor.local_endpoint(ec).port();
   started = true;
-  log.info(kComponent, "listening on " + where + std::to_string(bound_port));
+  log.info(kComponent, std::string("listening on ") + (tls ? "https://" : "http://") + where +
+                           std::to_string(bound_port));
   do_accept();
   return {};
 }

@@ -5,6 +5,9 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <optional>
 #include <random>
 #include <stdexcept>
@@ -587,6 +590,71 @@ TEST_F(HttpStreamTest, StopClosesOpenStreams) {
   EXPECT_FALSE(writer_open());
   EXPECT_FALSE(c.read_until("never", 2s));
   EXPECT_TRUE(c.closed);
+}
+
+// ---- HTTPS ---------------------------------------------------------------------------------
+
+class HttpsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (std::system("command -v openssl >/dev/null && command -v curl >/dev/null") != 0) {
+      GTEST_SKIP() << "needs Debian's openssl and curl";
+    }
+    char tmpl[] = "/tmp/farmgate-https-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    const std::string cmd = "cd " + dir_ +
+                            " && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1"
+                            " -nodes -keyout key.pem -out cert.pem -days 2 -subj /CN=127.0.0.1"
+                            " -addext subjectAltName=IP:127.0.0.1 2>/dev/null";
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+    config_.host = "127.0.0.1";
+    config_.port = 0;
+    config_.tls_cert = dir_ + "/cert.pem";
+    config_.tls_key = dir_ + "/key.pem";
+  }
+  void TearDown() override {
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+  }
+
+  // curl's body, or "" on any failure (curl exits non-zero with -f).
+  static std::string curl(const std::string& args) {
+    std::string out;
+    if (FILE* p = popen(("curl -sSf --max-time 10 " + args + " 2>/dev/null").c_str(), "r")) {
+      char buf[256];
+      while (std::fgets(buf, sizeof buf, p) != nullptr) out += buf;
+      if (pclose(p) != 0) return "";
+    }
+    return out;
+  }
+
+  std::string dir_;
+  config::HttpConfig config_;
+};
+
+TEST_F(HttpsTest, ServesHttpsWithTheConfiguredCertificateAndNothingInTheClear) {
+  ServerHarness h(config_);
+  h.server().route(Verb::get, "/x", [](const Request&) { return Response::text("over tls"); });
+  h.start();
+  const std::string url = "https://127.0.0.1:" + std::to_string(h.port()) + "/x";
+  EXPECT_EQ(curl("--cacert " + dir_ + "/cert.pem " + url), "over tls");
+  EXPECT_EQ(curl(url), "") << "a client that does not trust the certificate is refused";
+  EXPECT_EQ(curl("http://127.0.0.1:" + std::to_string(h.port()) + "/x"), "")
+      << "plain HTTP gets no answer on an HTTPS port";
+  // The server survived the plain-text client.
+  EXPECT_EQ(curl("--cacert " + dir_ + "/cert.pem " + url), "over tls");
+}
+
+TEST_F(HttpsTest, AnUnreadableKeyIsAClearStartError) {
+  config_.tls_key = dir_ + "/missing.pem";
+  MemoryLogger log;
+  Metrics metrics;
+  boost::asio::io_context io;
+  HttpServer s(io, config_, log, metrics);
+  const auto started = s.start();
+  ASSERT_FALSE(started.ok());
+  EXPECT_EQ(started.error().code, "http_tls");
+  EXPECT_NE(started.error().message.find("missing.pem"), std::string::npos)
+      << started.error().message;
 }
 
 }  // namespace

@@ -53,6 +53,8 @@ class ServerHarness {
  public:
   explicit ServerHarness(ServerOptions options = {}, std::string host = "127.0.0.1")
       : server_(io_, config::HttpConfig{std::move(host), 0}, log_, metrics_, options) {}
+  explicit ServerHarness(const config::HttpConfig& config, ServerOptions options = {})
+      : server_(io_, config, log_, metrics_, options) {}
 
   ~ServerHarness() { shutdown(); }
 
