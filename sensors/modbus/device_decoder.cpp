@@ -1,25 +1,15 @@
 #include "sensors/modbus/device_decoder.h"
 
-#include <cmath>
-#include <cstdio>
 #include <string>
 
 namespace farmgate::sensors::modbus {
-namespace {
-
-std::string format(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", v);
-  return buf;
-}
-
-}  // namespace
 
 DeviceDecoder::DeviceDecoder(const config::ModbusDevice& device, const config::Config& config)
     : modbus_(device),
       device_(config.find_device(device.device)),
       kind_(device_ ? config.find_kind(device_->kind) : nullptr),
-      reads_(plan_reads(device.registers)) {
+      reads_(plan_reads(device.registers)),
+      calibrator_(config) {
   for (const auto& reg : device.registers) {
     for (std::size_t i = 0; i < reads_.size(); ++i) {
       const ReadBlock& b = reads_[i];
@@ -58,15 +48,13 @@ Result<ReadingBatch> DeviceDecoder::decode(std::span<const std::vector<std::uint
       return make_error("unknown_metric",
                         "'" + s.reg->metric + "' is not a metric of kind '" + kind_->name + "'");
     }
-    if (*value < spec->min || *value > spec->max) {
-      return make_error("out_of_range", "\"" + spec->name + "\" " + format(*value) +
-                                            " is outside " + format(spec->min) + ".." +
-                                            format(spec->max) + " " + spec->unit);
-    }
     // The kind's unit is the series' unit; the register's only fills in when the kind has none.
     batch.push_back(Reading{device_->id, device_->zone, kind_->name, spec->name, *value,
                             spec->unit.empty() ? s.reg->unit : spec->unit, time, quality});
   }
+  // Calibrated (devices[].calibration, the raw value kept beside) and range-checked as every
+  // source does; the range is the calibrated value's.
+  if (auto r = calibrator_.apply(batch); !r) return r.error();
   return batch;
 }
 

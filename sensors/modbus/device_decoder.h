@@ -17,6 +17,7 @@
 #include "config/config.h"
 #include "core/reading.h"
 #include "core/result.h"
+#include "sensors/calibration.h"
 #include "sensors/modbus/registers.h"
 
 namespace farmgate::sensors::modbus {
@@ -46,6 +47,7 @@ class DeviceDecoder {
   const config::DeviceKind* kind_;
   std::vector<ReadBlock> reads_;
   std::vector<Slot> slots_;
+  Calibrator calibrator_;
 };
 
 }  // namespace farmgate::sensors::modbus

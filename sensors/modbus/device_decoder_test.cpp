@@ -56,6 +56,30 @@ TEST(DeviceDecoderTest, OnePollBecomesOneBatchWithTheKindsUnits) {
   expect(2, "ec", 0.8, "mS/cm");
 }
 
+TEST(DeviceDecoderTest, CalibratesAsEverySourceDoesAndKeepsTheRawValue) {
+  auto config = farm();
+  // A probe that reads 4 points high: 35.5 % on the wire is 31.5 % in the soil.
+  config::MetricCalibration m;
+  m.metric = "moisture";
+  m.offset = -4;
+  config.devices[0].calibration.metrics.push_back(m);
+  const auto device = probe();
+  DeviceDecoder decoder(device, config);
+  const std::vector<std::vector<std::uint16_t>> words{{355, 250, 800}};
+  auto batch = decoder.decode(words, kAt, true);
+  ASSERT_TRUE(batch.ok()) << batch.error().message;
+  ASSERT_EQ(batch->size(), 4u);
+  EXPECT_NEAR((*batch)[0].value, 31.5, 1e-9);
+  EXPECT_EQ((*batch)[3].metric, "moisture_raw");
+  EXPECT_NEAR((*batch)[3].value, 35.5, 1e-9);
+
+  // The range applies to the calibrated value: 2.0 % on the wire is -2 % in the soil.
+  const std::vector<std::vector<std::uint16_t>> low{{20, 250, 800}};
+  auto refused = decoder.decode(low, kAt, true);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, "out_of_range");
+}
+
 TEST(DeviceDecoderTest, MarksReadingsWhileTheClockIsUnsynchronised) {
   const auto config = farm();
   const auto device = probe();
