@@ -282,6 +282,40 @@ TEST_F(BackboneTest, EveryReadingReachesInfluxDbAndVictoriaMetricsExactlyOnce) {
                    boost::json::parse(sent[1].payload).at("moisture").to_number<double>());
 }
 
+// "/metrics parses as Prometheus text", checked by a real parser: VictoriaMetrics imports the
+// page through its Prometheus text endpoint, and every sample line must come back as a series.
+TEST_F(BackboneTest, MetricsPageIsPrometheusTextThatVictoriaMetricsUnderstandsLineByLine) {
+  VictoriaMetrics vm;
+  start_gateway(farm_yaml());
+  SimSummary s = run_sim({"--count", "200", "--qos", "1", "--rate", "0", "--bad-every", "7"});
+  ASSERT_GT(s.good, 0u);
+  const std::string text = gateway_->metrics();
+  std::size_t samples = 0;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    const std::string line = text.substr(start, end - start);
+    if (!line.empty() && line[0] != '#') ++samples;
+    start = end + 1;
+  }
+  ASSERT_GT(samples, 50u) << text;
+  const auto r = http_post(vm.url() + "/api/v1/import/prometheus", text, "text/plain");
+  ASSERT_EQ(r.status, 204) << r.body << "\n" << vm.log();
+  // Newly imported series become searchable a moment after the import.
+  std::vector<boost::json::object> series;
+  wait_for(
+      [&] {
+        series = vm.export_series("{__name__=~\"farmgate_.*\"}");
+        return series.size() >= samples;
+      },
+      15s, 250ms);
+  EXPECT_EQ(series.size(), samples)
+      << "VictoriaMetrics understood " << series.size() << " of " << samples << " sample lines:\n"
+      << tail(vm.log(), 20);
+  EXPECT_EQ(vm.log().find("cannot parse"), std::string::npos) << tail(vm.log(), 20);
+}
+
 TEST_F(BackboneTest, ReadingsSurviveAnInfluxDbOutage) {
   start_gateway(farm_yaml());
   auto sim = start_sim({"--count", "5000", "--qos", "1", "--rate", "500"});
