@@ -69,6 +69,10 @@ std::vector<std::string> WebApi::zone_ids() const {
   return out;
 }
 
+bool WebApi::zone_exists(const std::string& zone) const {
+  return config_.find_zone(zone) != nullptr;
+}
+
 std::optional<std::string> WebApi::zone_json(const std::string& zone) const {
   const auto view = run_log_.view(zone);
   const config::Zone* cfg = config_.find_zone(zone);
@@ -88,7 +92,7 @@ std::optional<std::string> WebApi::zone_json(const std::string& zone) const {
   if (moisture && sources_.history != nullptr) {
     const Timestamp now = clock_.now();
     const auto w = sources_.history->window(rules::SeriesKey{moisture->device, "moisture"},
-                                    now - Millis{3'600'000}, now);
+                                            now - Millis{3'600'000}, now);
     if (w.status == rules::DataStatus::ok && w.count >= 2) {
       const double d = w.last - w.first;
       trend = d > 0.5 ? "up" : d < -0.5 ? "down" : "flat";
@@ -100,9 +104,9 @@ std::optional<std::string> WebApi::zone_json(const std::string& zone) const {
   o["run"] = run_summary(view->run, false);
   o["last_run"] = run_summary(view->last, true);
   const auto next = sources_.schedules ? sources_.schedules->next_run(zone) : std::nullopt;
-  o["next_run"] = next ? json::value(json::object{{"start", to_epoch_ms(next->at)},
-                                                  {"program", next->program}})
-                       : json::value(nullptr);
+  o["next_run"] =
+      next ? json::value(json::object{{"start", to_epoch_ms(next->at)}, {"program", next->program}})
+           : json::value(nullptr);
   // Whether a camera looks at the zone; the page then asks for its snapshot.
   bool camera = false;
   for (const auto& c : config_.cameras) {

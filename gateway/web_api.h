@@ -43,6 +43,7 @@ class WebApi final : public http::api::ApiContext, public EventSink {
   // ApiContext
   void on_io(std::function<void()> f) override;
   std::vector<std::string> zone_ids() const override;
+  bool zone_exists(const std::string& zone) const override;
   std::optional<std::string> zone_json(const std::string& zone) const override;
   std::vector<http::api::ActuatorView> actuators() const override;
   Result<http::api::Grant> irrigate(const std::string& zone, Millis duration,

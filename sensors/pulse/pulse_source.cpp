@@ -101,13 +101,16 @@ Result<void> PulseSource::start() {
           "the saved litre total of " + cfg_.name + " could not be read (" + saved.error().message +
               "); counting restarts from 0");
   }
+  // A line that cannot be opened yet (the chip not probed at boot, a line another program
+  // holds) is not a start-up error: the counting thread retries it like a line that failed.
   auto input = open_(cfg_, "farmgate:" + cfg_.name);
-  if (!input) {
-    s_.health.set(health_name_, Health::Status::down, input.error().message);
-    return input.error();
-  }
-  input_ = std::move(input).value();
   input_failed_ = false;
+  if (input) {
+    input_ = std::move(input).value();
+  } else {
+    input_.reset();
+    set_input_failed(input.error().message);
+  }
   const CounterSettings settings{cfg_.k_factor, cfg_.interval, cfg_.debounce, cfg_.idle_after};
   {
     std::lock_guard lock(mu_);
@@ -118,9 +121,11 @@ Result<void> PulseSource::start() {
   saved_total_ = total;
   last_save_ = s_.clock.steady_now();
   litres_metric_.set(total);
-  s_.health.set(health_name_, Health::Status::up, "counting on " + input_->describe());
-  s_.log.info(health_name_,
-              "counting on " + input_->describe() + " from " + std::to_string(total) + " L");
+  if (input_) {
+    s_.health.set(health_name_, Health::Status::up, "counting on " + input_->describe());
+    s_.log.info(health_name_,
+                "counting on " + input_->describe() + " from " + std::to_string(total) + " L");
+  }
   counting_ = std::thread([this] { count_loop(); });
   publishing_ = std::thread([this] { publish_loop(); });
   return {};

@@ -78,8 +78,9 @@ class PulseSource final : public Source {
   PulseSource& operator=(const PulseSource&) = delete;
 
   const std::string& name() const override { return cfg_.name; }
-  // Reads the saved total and opens the line; an error (the line cannot be opened) starts
-  // nothing. Starting a started source is a programming error.
+  // Reads the saved total, opens the line and starts the threads. A line that cannot be opened
+  // raises pulse_input_failed and is retried every kRetry, as one that fails later; start()
+  // itself always succeeds. Starting a started source is a programming error.
   Result<void> start() override;
   // Stops both threads, then saves the total.
   void stop() override;

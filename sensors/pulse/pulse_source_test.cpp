@@ -234,13 +234,17 @@ TEST_F(PulseSourceTest, StopIsPromptBecauseNoWaitIsLongerThanThePoll) {
   EXPECT_FALSE(line_->drained()) << "nobody reads the line after stop()";
 }
 
-TEST_F(PulseSourceTest, StartFailsWhenTheLineCannotBeOpened) {
+TEST_F(PulseSourceTest, ALineThatCannotBeOpenedAtStartIsRetriedUntilItCan) {
   line_->refuse_open(true);
-  source_ = make();
-  auto started = source_->start();
-  ASSERT_FALSE(started.ok());
-  EXPECT_EQ(started.error().code, "gpio_open");
+  source_ = make(10ms);
+  ASSERT_TRUE(source_->start().ok());
   EXPECT_EQ(health_.overall(), Health::Status::down);
+  ASSERT_TRUE(eventually([&] { return events_.has("pulse_input_failed"); }));
+  line_->refuse_open(false);
+  ASSERT_TRUE(eventually([&] { return events_.has("pulse_input_recovered"); }));
+  EXPECT_EQ(health_.overall(), Health::Status::up);
+  const std::size_t n = flow(10, 2);
+  EXPECT_NEAR(source_->total_l(), n / 450.0, 1e-9);
 }
 
 TEST_F(PulseSourceTest, AFailedLineRaisesAnAlarmAndIsReopened) {

@@ -55,8 +55,12 @@ class ApiContext {
   // Any thread: runs `f` on the io_context thread (the Access answers on its own thread).
   virtual void on_io(std::function<void()> f) = 0;
 
-  // io thread. The zones with a valve, in config order.
+  // io thread. The zones with a valve, in config order: what GET /api/v1/zones lists and what
+  // can be watered.
   virtual std::vector<std::string> zone_ids() const = 0;
+  // Any thread. Whether the configuration has the zone, with a valve or not: its readings can be
+  // charted and its camera shown (a zone watched by sensors or a camera only).
+  virtual bool zone_exists(const std::string& zone) const = 0;
   // io thread. A zone as one element of GET /api/v1/zones' "zones" (a JSON object, see
   // docs/openapi.yaml: id, name, moisture, trend, valve, pump, run, last_run, next_run,
   // readings); nullopt for a zone that does not exist.

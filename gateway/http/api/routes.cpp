@@ -1,9 +1,9 @@
 #include "gateway/http/api/routes.h"
 
 #include <charconv>
+#include <cstdlib>
 #include <fstream>
 #include <iterator>
-#include <cstdlib>
 #include <limits>
 #include <optional>
 #include <utility>
@@ -197,7 +197,7 @@ void register_api_routes(HttpServer& server, Access& access, ApiContext& ctx) {
           }
           const int n = static_cast<int>(std::get<std::int64_t>(points));
           ctx.on_io([&ctx, out, zone, metric = std::string(*metric), from_ms, to_ms, n] {
-            if (!has_zone(ctx, zone)) return out(unknown_zone(zone));
+            if (!ctx.zone_exists(zone)) return out(unknown_zone(zone));
             const bool queued = ctx.reader().post([=](sqlite::Db& db) {
               auto series = store::query_series(db, zone, metric, from_ms, to_ms, n);
               if (!series) return out(store_failed(series.error()));
@@ -347,40 +347,41 @@ void register_api_routes(HttpServer& server, Access& access, ApiContext& ctx) {
   // snapshot index and the file are read on the reader thread, never on the io thread.
   const auto snapshot_route = [&](bool picture) {
     return [&ctx, &access, picture](const Request& req, Responder out) {
-      guard(access, kView, req, out, [&ctx, out, picture, zone = std::string(req.param("zone"))](
-                                         const Principal&) {
-        ctx.on_io([&ctx, out, picture, zone] {
-          if (!has_zone(ctx, zone)) return out(unknown_zone(zone));
-          const bool queued = ctx.reader().post([&ctx, out, picture, zone](sqlite::Db&) {
-            auto snap = ctx.snapshot(zone);
-            if (!snap) return out(store_failed(snap.error()));
-            if (!*snap) {
-              return out(Response::error(404, "not_found", "no camera snapshot of zone " + zone));
-            }
-            const SnapshotView& v = **snap;
-            if (!picture) {
-              json::object o{{"camera", v.camera},
-                             {"time", v.time_ms},
-                             {"width", v.width},
-                             {"height", v.height},
-                             {"canopy_cover", v.canopy_percent},
-                             {"url", "/api/v1/zones/" + zone + "/snapshot.jpg?t=" +
-                                         std::to_string(v.time_ms)}};
-              return out(Response::json(to_json_text(o)));
-            }
-            std::ifstream in(v.path, std::ios::binary);
-            std::string bytes((std::istreambuf_iterator<char>(in)), {});
-            if (!in.good() && !in.eof()) {
-              return out(Response::error(404, "not_found", "the snapshot file is gone"));
-            }
-            Response r = Response::text(std::move(bytes), 200, "image/jpeg");
-            // A snapshot never changes under its time; the page asks with ?t=<time>.
-            r.headers.push_back(Header{"Cache-Control", "private, max-age=86400"});
-            out(std::move(r));
-          });
-          if (!queued) out(busy());
-        });
-      });
+      guard(access, kView, req, out,
+            [&ctx, out, picture, zone = std::string(req.param("zone"))](const Principal&) {
+              ctx.on_io([&ctx, out, picture, zone] {
+                if (!ctx.zone_exists(zone)) return out(unknown_zone(zone));
+                const bool queued = ctx.reader().post([&ctx, out, picture, zone](sqlite::Db&) {
+                  auto snap = ctx.snapshot(zone);
+                  if (!snap) return out(store_failed(snap.error()));
+                  if (!*snap) {
+                    return out(
+                        Response::error(404, "not_found", "no camera snapshot of zone " + zone));
+                  }
+                  const SnapshotView& v = **snap;
+                  if (!picture) {
+                    json::object o{{"camera", v.camera},
+                                   {"time", v.time_ms},
+                                   {"width", v.width},
+                                   {"height", v.height},
+                                   {"canopy_cover", v.canopy_percent},
+                                   {"url", "/api/v1/zones/" + zone +
+                                               "/snapshot.jpg?t=" + std::to_string(v.time_ms)}};
+                    return out(Response::json(to_json_text(o)));
+                  }
+                  std::ifstream in(v.path, std::ios::binary);
+                  std::string bytes((std::istreambuf_iterator<char>(in)), {});
+                  if (!in.good() && !in.eof()) {
+                    return out(Response::error(404, "not_found", "the snapshot file is gone"));
+                  }
+                  Response r = Response::text(std::move(bytes), 200, "image/jpeg");
+                  // A snapshot never changes under its time; the page asks with ?t=<time>.
+                  r.headers.push_back(Header{"Cache-Control", "private, max-age=86400"});
+                  out(std::move(r));
+                });
+                if (!queued) out(busy());
+              });
+            });
     };
   };
   server.route_async(Verb::get, "/api/v1/zones/{zone}/snapshot", snapshot_route(false));

@@ -349,6 +349,13 @@ TEST_F(ApiRoutesTest, TheNewestSnapshotOfAZoneAsMetadataAndAsTheJpegItself) {
   EXPECT_EQ(ErrorCode(*Client(h_.port()).get("/api/v1/zones/z2/snapshot.jpg")), "not_found")
       << "a snapshot whose file is gone";
   get_json("/api/v1/zones/z3/snapshot", 404);
+
+  // A zone with a camera and sensors but no valve: not in the zone list, but shown and charted.
+  ctx_->extra_zones = {"z3"};
+  ctx_->snapshots["z3"] = SnapshotView{"cam-z3", path, kT0, 1920, 1080, 12};
+  EXPECT_EQ(get_json("/api/v1/zones/z3/snapshot").at("camera"), "cam-z3");
+  get_json("/api/v1/zones/z3/series?metric=soil.moisture&from=1&to=2", 200);
+  EXPECT_EQ(get_json("/api/v1/zones").at("zones").as_array().size(), 2u);
 }
 
 TEST_F(ApiRoutesTest, AccessRefusalsPassThroughWithTheirStatus) {

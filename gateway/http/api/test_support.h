@@ -8,6 +8,7 @@
 #include <chrono>
 #include <future>
 #include <map>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -118,8 +119,16 @@ class FakeContext final : public ApiContext {
     if (!queued) done(make_error("busy", "busy"));
   }
   SseHub& hub() override { return hub_; }
+  bool zone_exists(const std::string& zone) const override {
+    for (const auto& [id, json] : zones) {
+      if (id == zone) return true;
+    }
+    return extra_zones.contains(zone);
+  }
+  std::set<std::string> extra_zones;  // configured, without a valve
   Result<std::optional<SnapshotView>> snapshot(const std::string& zone) const override {
-    if (auto it = snapshots.find(zone); it != snapshots.end()) return std::optional<SnapshotView>(it->second);
+    if (auto it = snapshots.find(zone); it != snapshots.end())
+      return std::optional<SnapshotView>(it->second);
     return std::optional<SnapshotView>{};
   }
   std::map<std::string, SnapshotView> snapshots;
