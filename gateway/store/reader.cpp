@@ -1,6 +1,7 @@
 #include "gateway/store/reader.h"
 
 #include <algorithm>
+#include <map>
 
 namespace farmgate::store {
 
@@ -102,6 +103,45 @@ Result<Series> query_series(sqlite::Db& db, const std::string& zone, const std::
     if (!row) return sql_error(row.error());
     if (!*row) return out;
     out.unit = st->text(0);
+  }
+  if (width >= 60000) {
+    // Buckets of a minute or more: from the per-minute sums (zone_minute), a row per minute
+    // instead of every reading. A minute counts in the bucket its start falls in; the first
+    // bucket also takes the minute `from` falls in.
+    auto st = sqlite::Stmt::prepare(
+        db,
+        "SELECT minute, n, total, lo, hi FROM zone_minute WHERE zone = ?1 AND kind = ?2 AND "
+        "metric = ?3 AND minute >= ?4 AND minute <= ?5 ORDER BY minute");
+    if (!st) return sql_error(st.error());
+    st->bind(1, zone)
+        .bind(2, kind)
+        .bind(3, name)
+        .bind(4, from_ms / 60000)
+        .bind(5, (to_ms - 1) / 60000);
+    struct Bucket {
+      std::int64_t n = 0;
+      double total = 0, lo = 0, hi = 0;
+    };
+    std::map<std::int64_t, Bucket> buckets;
+    for (;;) {
+      auto row = st->step();
+      if (!row) return sql_error(row.error());
+      if (!*row) break;
+      const std::int64_t start = st->int64(0) * 60000;
+      const std::int64_t b = start <= from_ms ? 0 : (start - from_ms) / width;
+      Bucket& k = buckets[b];
+      const std::int64_t n = st->int64(1);
+      k.lo = k.n == 0 ? st->real(3) : std::min(k.lo, st->real(3));
+      k.hi = k.n == 0 ? st->real(4) : std::max(k.hi, st->real(4));
+      k.n += n;
+      k.total += st->real(2);
+    }
+    for (const auto& [b, k] : buckets) {
+      if (k.n == 0) continue;
+      out.points.push_back(
+          SeriesPoint{from_ms + b * width, k.total / static_cast<double>(k.n), k.lo, k.hi});
+    }
+    return out;
   }
   // ts first: readings are keyed (ts, series), so the range is one index range scan.
   auto st = sqlite::Stmt::prepare(db,

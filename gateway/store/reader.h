@@ -58,7 +58,9 @@ class Reader {
 
 // A zone's metric ("<kind>.<metric>", e.g. "soil.moisture") over [from_ms, to_ms), averaged
 // into at most `points` buckets of equal width. All devices of the zone with that kind and
-// metric are pooled. Errors: "bad_metric" (no '.'), "sqlite".
+// metric are pooled. Buckets of a minute or wider come from the per-minute sums (zone_minute),
+// so a week costs the same however many devices report; their edges are then rounded to whole
+// minutes. Errors: "bad_metric" (no '.'), "sqlite".
 struct SeriesPoint {
   std::int64_t ts = 0;  // the bucket's start
   double avg = 0, min = 0, max = 0;

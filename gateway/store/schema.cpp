@@ -117,6 +117,27 @@ CREATE INDEX audit_ts ON audit(ts);
 ALTER TABLE events ADD COLUMN acked_by TEXT;
 ALTER TABLE events ADD COLUMN acked_ms INTEGER;
 )sql",
+    // 5: per zone and minute, the count, sum, least and greatest of each metric's readings, so
+    // that a week's chart reads ~10,000 small rows instead of scanning every reading of the week
+    // (readings are keyed by time first). Kept by the store in the readings' own transaction;
+    // filled here from what is already stored.
+    R"sql(
+CREATE TABLE zone_minute(
+  zone TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  metric TEXT NOT NULL,
+  minute INTEGER NOT NULL,
+  n INTEGER NOT NULL,
+  total REAL NOT NULL,
+  lo REAL NOT NULL,
+  hi REAL NOT NULL,
+  PRIMARY KEY (zone, kind, metric, minute)) WITHOUT ROWID;
+INSERT INTO zone_minute
+  SELECT s.zone, s.kind, s.metric, r.ts / 60000, count(*), sum(r.value), min(r.value),
+         max(r.value)
+  FROM readings r JOIN series s ON s.id = r.series
+  GROUP BY s.zone, s.kind, s.metric, r.ts / 60000;
+)sql",
 };
 
 constexpr int kSteps = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));

@@ -2,7 +2,7 @@
 // the newest version inside one transaction per step, and refuses a file from a newer farmgate.
 // Called once at start, by the store thread, before anything else touches the file.
 //
-// Tables (version 4):
+// Tables (version 5):
 //   meta(key PRIMARY KEY, value)            schema_version, journal_seq (last ingest journal
 //                                           record committed), counters that must survive restarts
 //   series(id, kind, device, zone, metric, unit)      one row per time series
@@ -23,6 +23,10 @@
 //   users, sessions, api_tokens, audit       the web API's accounts and audit log (version 4;
 //                                           see gateway/http/auth/); events gained acked_by,
 //                                           acked_ms for alarm acknowledgement
+//   zone_minute(zone, kind, metric, minute, n, total, lo, hi)   per zone, metric and minute
+//                                           (ts / 60000): count, sum, least and greatest value
+//                                           (version 5), for charts over days; PRIMARY KEY
+//                                           (zone, kind, metric, minute)
 #pragma once
 
 #include "core/result.h"
@@ -30,7 +34,7 @@
 
 namespace farmgate::store {
 
-inline constexpr int kSchemaVersion = 4;
+inline constexpr int kSchemaVersion = 5;
 
 Result<void> migrate(sqlite::Db& db);
 

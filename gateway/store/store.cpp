@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
+#include <tuple>
 
 #include "gateway/store/schema.h"
 #include "gateway/uplink/line_protocol.h"
@@ -22,7 +24,40 @@ struct Store::Statements {
   sqlite::Stmt find_series, insert_series;
   sqlite::Stmt insert_reading, insert_outbox, insert_event, set_journal_seq;
   sqlite::Stmt insert_run, close_run, set_alive;
+  sqlite::Stmt add_minute;
 };
+
+namespace {
+
+std::int64_t minute_of(std::int64_t ms) {
+  return ms / 60000;
+}
+
+// Groups readings by minute, then zone, kind and metric (not by the Reading's address).
+struct MinuteKeyLess {
+  bool operator()(const std::pair<std::int64_t, const Reading*>& a,
+                  const std::pair<std::int64_t, const Reading*>& b) const {
+    return std::tie(a.first, a.second->zone, a.second->kind, a.second->metric) <
+           std::tie(b.first, b.second->zone, b.second->kind, b.second->metric);
+  }
+};
+
+// What one commit adds to a zone_minute row.
+struct MinuteSum {
+  std::int64_t n = 0;
+  double total = 0;
+  double lo = 0;
+  double hi = 0;
+
+  void add(double v) {
+    lo = n == 0 ? v : std::min(lo, v);
+    hi = n == 0 ? v : std::max(hi, v);
+    total += v;
+    ++n;
+  }
+};
+
+}  // namespace
 
 Store::Store(StoreOptions options, sqlite::Db db, Clock& clock, Metrics& metrics, Logger& log,
              EventSink& events)
@@ -90,16 +125,21 @@ Result<void> Store::prepare() {
   auto close_run = make(
       "UPDATE irrigation_runs SET end_ms=?3, outcome=?4, detail=?5, volume_l=?6, granted_ms=?7 "
       "WHERE zone=?1 AND start_ms=?2 AND end_ms IS NULL");
+  auto add_minute = make(
+      "INSERT INTO zone_minute(zone, kind, metric, minute, n, total, lo, hi) "
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(zone, kind, metric, minute) DO UPDATE "
+      "SET n = n + excluded.n, total = total + excluded.total, lo = min(lo, excluded.lo), "
+      "hi = max(hi, excluded.hi)");
   for (auto* r :
        {&begin, &commit, &rollback, &find_series, &insert_series, &insert_reading, &insert_outbox,
-        &insert_event, &set_journal_seq, &insert_run, &close_run, &set_alive}) {
+        &insert_event, &set_journal_seq, &insert_run, &close_run, &set_alive, &add_minute}) {
     if (!*r) return r->error();
   }
-  st_.reset(new Statements{std::move(*begin), std::move(*commit), std::move(*rollback),
-                           std::move(*find_series), std::move(*insert_series),
-                           std::move(*insert_reading), std::move(*insert_outbox),
-                           std::move(*insert_event), std::move(*set_journal_seq),
-                           std::move(*insert_run), std::move(*close_run), std::move(*set_alive)});
+  st_.reset(new Statements{
+      std::move(*begin), std::move(*commit), std::move(*rollback), std::move(*find_series),
+      std::move(*insert_series), std::move(*insert_reading), std::move(*insert_outbox),
+      std::move(*insert_event), std::move(*set_journal_seq), std::move(*insert_run),
+      std::move(*close_run), std::move(*set_alive), std::move(*add_minute)});
 
   auto seq = sqlite::Stmt::prepare(db_, "SELECT value FROM meta WHERE key='journal_seq'");
   if (!seq) return seq.error();
@@ -260,6 +300,9 @@ Result<void> Store::commit(std::vector<Item>& items) {
   std::size_t readings = 0;
   std::string line;
   std::vector<std::pair<const Item*, std::int64_t>> stored_events;  // told after the commit
+  // The readings this commit stores, summed per zone, kind, metric and minute (zone_minute). A
+  // few rows per commit however many devices: keyed by the first reading of each group.
+  std::map<std::pair<std::int64_t, const Reading*>, MinuteSum, MinuteKeyLess> minutes;
   auto fail = [this](Error e) -> Result<void> {
     (void)st_->rollback.run();
     return e;
@@ -279,6 +322,8 @@ Result<void> Store::commit(std::vector<Item>& items) {
             .bind(3, r.value)
             .bind(4, static_cast<int>(r.quality));
         if (auto s = st_->insert_reading.run(); !s) return fail(s.error());
+        // A replayed reading that was stored before is ignored above, and must not count twice.
+        if (db_.changes() > 0) minutes[{minute_of(to_epoch_ms(r.time)), &r}].add(r.value);
         point.fields.emplace_back(r.metric, r.value);
       }
       readings += batch.size();
@@ -311,6 +356,18 @@ Result<void> Store::commit(std::vector<Item>& items) {
       if (auto s = st_->insert_event.run(); !s) return fail(s.error());
       if (std::get<1>(item).on_stored) stored_events.emplace_back(&item, db_.last_insert_rowid());
     }
+  }
+  for (const auto& [key, sum] : minutes) {
+    const Reading& r = *key.second;
+    st_->add_minute.bind(1, std::string_view(r.zone))
+        .bind(2, std::string_view(r.kind))
+        .bind(3, std::string_view(r.metric))
+        .bind(4, key.first)
+        .bind(5, sum.n)
+        .bind(6, sum.total)
+        .bind(7, sum.lo)
+        .bind(8, sum.hi);
+    if (auto s = st_->add_minute.run(); !s) return fail(s.error());
   }
   if (max_seq > 0) {
     st_->set_journal_seq.bind(1, static_cast<std::int64_t>(max_seq));
@@ -527,7 +584,11 @@ Result<void> Store::apply_retention() {
       db_, "DELETE FROM readings WHERE ts < ?1 AND ts < (SELECT min(ts) FROM readings) + 86400000");
   if (!del) return del.error();
   del->bind(1, cutoff);
-  return del->run();
+  if (auto r = del->run(); !r) return r;
+  auto minutes = sqlite::Stmt::prepare(db_, "DELETE FROM zone_minute WHERE minute < ?1");
+  if (!minutes) return minutes.error();
+  minutes->bind(1, minute_of(cutoff));
+  return minutes->run();
 }
 
 }  // namespace farmgate::store
