@@ -152,9 +152,14 @@ TEST(ExamplesTest, DemoListensOnLoopbackAndUsesTheGivenDataDir) {
   EXPECT_EQ(c.http.port, 8080);
   EXPECT_EQ(c.store.path, "/tmp/farmgate-demo/farmgate.db");
   EXPECT_EQ(c.mqtt.url, "tcp://127.0.0.1:18830");
-  EXPECT_EQ(c.devices.size(), 4u);
+  EXPECT_EQ(c.devices.size(), 6u);
   EXPECT_EQ(c.rules.size(), 3u);
   EXPECT_TRUE(c.uplinks.empty());
+  // The simulator's Modbus probe and camera: the demo shows the field devices.
+  ASSERT_EQ(c.modbus_sources.size(), 1u);
+  ASSERT_EQ(c.cameras.size(), 1u);
+  EXPECT_NE(c.find_device("probe-z2"), nullptr);
+  EXPECT_NE(c.find_device("cam-z1"), nullptr);
 }
 
 TEST(ExamplesTest, InfluxV2ExampleKeepsBothUplinksWhenBothUrlsAreSet) {

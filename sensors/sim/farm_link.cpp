@@ -70,6 +70,17 @@ SoilSample FarmLink::sample_soil(std::size_t zone, Timestamp t) {
   return model_.sample_soil(zone, t);
 }
 
+SoilSample FarmLink::probe_soil(std::size_t zone) {
+  std::lock_guard lock(mu_);
+  const Timestamp t = std::max(sim_now(), model_.now());
+  return model_.sample_soil(zone, t);
+}
+
+Millis FarmLink::elapsed() {
+  std::lock_guard lock(mu_);
+  return sim_now() - clock_.start;
+}
+
 FarmReport FarmLink::report() {
   std::lock_guard lock(mu_);
   const Timestamp t = std::max(sim_now(), model_.now());

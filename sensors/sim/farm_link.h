@@ -4,7 +4,10 @@
 // eventfd wakes the runner as soon as the pump changes, so that the flow meter reports at once.
 // Both threads read simulated time from the same SimClock, under the mutex, so the model only
 // ever moves forward. Simulated time stands at the clock's start until start_clock(), so the
-// time spent connecting costs no simulated time. set_relay(): any thread; the rest: the runner's.
+// time spent connecting costs no simulated time. The simulated Modbus probe and camera
+// (probe_slave.h, snapshot_server.h) read the farm from their own threads through probe_soil()
+// and elapsed(). set_relay(), probe_soil(), elapsed(), clock(): any thread; the rest: the
+// runner's.
 #pragma once
 
 #include <chrono>
@@ -60,6 +63,11 @@ class FarmLink {
   bool take_pump_change();
 
   SoilSample sample_soil(std::size_t zone, Timestamp t);
+  // A reading of zone `zone` (an index into the model's zones) taken at simulated now.
+  SoilSample probe_soil(std::size_t zone);
+  // Simulated time since the clock's start; zero until start_clock().
+  Millis elapsed();
+  std::size_t zone_count() const { return model_.zone_count(); }  // fixed at construction
   // The flow meter and the tank at simulated now.
   FarmReport report();
 

@@ -89,6 +89,14 @@ Farm mode:
                         on, no flow), stuck_valve (the valve, default the first zone's, reports
                         ON but passes no water), leak (flow while all is off), burst (flow far
                         above normal); repeatable
+Simulated Modbus probe and camera (any mode; both on 127.0.0.1; port 0 = any free port):
+  --modbus-port P       a Modbus TCP "7-in-1" soil probe (registers as profile soil-7in1)
+  --modbus-unit N       its unit id (default 1)
+  --modbus-zone Z       the zone whose soil it reads (default z2)
+  --camera-port P       an IP camera: GET /snapshot/<zone>.jpg, a 640x360 JPEG of the field
+  --canopy-start X      green cover at start, % (default 40)
+  --canopy-max X        the cover it grows towards, % (default 70)
+  --canopy-days X       simulated days to close 63 % of that gap (default 12)
 )";
 }
 
@@ -219,6 +227,23 @@ Result<SimOptions> parse_options(const std::vector<std::string>& args) {
       std::int64_t ms = 0;
       if (!parse_number(v, ms) || ms < 1) return invalid();
       o.report_interval = Millis{ms};
+    } else if (name == "--modbus-port" || name == "--camera-port") {
+      unsigned port = 0;
+      if (!parse_number(v, port) || port > 65535) return invalid();
+      (name == "--modbus-port" ? o.modbus_port : o.camera_port) = static_cast<unsigned short>(port);
+    } else if (name == "--modbus-unit") {
+      if (!parse_number(v, o.modbus_unit) || o.modbus_unit < 1 || o.modbus_unit > 247) {
+        return invalid();
+      }
+    } else if (name == "--modbus-zone") {
+      if (v.empty()) return invalid();
+      o.modbus_zone = v;
+    } else if (name == "--canopy-start" || name == "--canopy-max") {
+      double x = 0;
+      if (!parse_number(v, x) || !(x >= 0 && x <= 100)) return invalid();
+      (name == "--canopy-start" ? o.canopy.start_percent : o.canopy.max_percent) = x;
+    } else if (name == "--canopy-days") {
+      if (!positive(o.canopy.growth_days)) return invalid();
     } else if (name == "--fault") {
       // NAME[:VALVE]@SECONDS
       const auto at = v.rfind('@');
@@ -251,6 +276,13 @@ Result<SimOptions> parse_options(const std::vector<std::string>& args) {
                      [&](const FarmZone& z) { return z.valve_id == f.valve; })) {
       return bad("--fault stuck_valve: " + f.valve + " is not a valve relay");
     }
+  }
+  if (std::none_of(o.farm.zones.begin(), o.farm.zones.end(),
+                   [&](const FarmZone& z) { return z.zone == o.modbus_zone; })) {
+    return bad("--modbus-zone: no zone " + o.modbus_zone + " (the farm has z1, z2)");
+  }
+  if (o.canopy.start_percent > o.canopy.max_percent) {
+    return bad("--canopy-start is above --canopy-max: the canopy would shrink");
   }
   // Relays switch in wall time; an unpaced run has no simulated time they could happen at.
   if (o.farm_mode() && o.sim_speed(kReferenceDeviceCount) <= 0) {

@@ -10,6 +10,7 @@
 #include "core/result.h"
 #include "core/time.h"
 #include "sensors/sim/farm_model.h"
+#include "sensors/sim/field_picture.h"
 
 namespace farmgate::sim {
 
@@ -39,11 +40,20 @@ struct SimOptions {
   // --tank-litres, --fault and friends. Used in farm mode only.
   FarmParams farm;
   Millis report_interval{10'000};  // flow meter and tank, in simulated time
+  // The simulated Modbus TCP soil probe (probe_slave.h) and IP camera (snapshot_server.h), both
+  // on 127.0.0.1, each only when its port is given (0: the kernel picks and the log says which).
+  std::optional<unsigned short> modbus_port;
+  int modbus_unit = 1;
+  std::string modbus_zone = "z2";  // whose soil the probe reads: one of farm.zones
+  std::optional<unsigned short> camera_port;
+  CanopyGrowth canopy;
   bool help = false;
 
   // Relays played for the reference devices: the relays drive the FarmModel, whose flow meter
   // and tank are published too. Load mode plays the relays but keeps its soil-only stream.
   bool farm_mode() const { return !relays.empty() && devices == 0; }
+  // The probe or the camera is asked for: they need a FarmModel, in any mode.
+  bool serves_devices() const { return modbus_port.has_value() || camera_port.has_value(); }
   // Simulated seconds per wall second: --speed, or what --rate makes of the reading interval.
   double sim_speed(std::size_t device_count) const;
 

@@ -207,3 +207,50 @@ TEST(SimOptionsTest, RefusesBadFarmOptions) {
 
 }  // namespace
 }  // namespace farmgate::sim
+
+namespace farmgate::sim {
+namespace {
+
+TEST(SimOptionsTest, ProbeAndCameraAreOffUnlessTheirPortIsGiven) {
+  auto o = parse_options({});
+  ASSERT_TRUE(o.ok());
+  EXPECT_FALSE(o->serves_devices());
+  EXPECT_EQ(o->modbus_unit, 1);
+  EXPECT_EQ(o->modbus_zone, "z2");
+  EXPECT_EQ(o->canopy, (CanopyGrowth{40, 70, 12}));
+}
+
+TEST(SimOptionsTest, ParsesTheProbeAndCameraOptions) {
+  auto o = parse_options({"--modbus-port", "15020", "--modbus-unit", "7", "--modbus-zone", "z1",
+                          "--camera-port=0", "--canopy-start", "35", "--canopy-max", "80",
+                          "--canopy-days", "2.5"});
+  ASSERT_TRUE(o.ok()) << o.error().message;
+  EXPECT_TRUE(o->serves_devices());
+  EXPECT_EQ(o->modbus_port, 15020);
+  EXPECT_EQ(o->modbus_unit, 7);
+  EXPECT_EQ(o->modbus_zone, "z1");
+  EXPECT_EQ(o->camera_port, 0);
+  EXPECT_EQ(o->canopy, (CanopyGrowth{35, 80, 2.5}));
+  EXPECT_FALSE(o->farm_mode());  // they need no relays
+}
+
+TEST(SimOptionsTest, RefusesBadProbeAndCameraOptions) {
+  for (auto args : std::vector<std::vector<std::string>>{{"--modbus-port", "65536"},
+                                                         {"--modbus-port", "-1"},
+                                                         {"--camera-port", "http"},
+                                                         {"--modbus-unit", "0"},
+                                                         {"--modbus-unit", "248"},
+                                                         {"--modbus-zone", "z3"},
+                                                         {"--modbus-zone", ""},
+                                                         {"--canopy-start", "101"},
+                                                         {"--canopy-max", "-1"},
+                                                         {"--canopy-days", "0"},
+                                                         {"--canopy-start", "80"}}) {
+    auto o = parse_options(args);
+    ASSERT_FALSE(o.ok()) << args[0] << " " << args[1];
+    EXPECT_EQ(o.error().code, "usage");
+  }
+}
+
+}  // namespace
+}  // namespace farmgate::sim
