@@ -39,10 +39,13 @@ Result<double> decode_register(const config::ModbusRegister& reg,
                                std::span<const std::uint16_t> words) {
   auto raw = raw_value(reg, words);
   if (!raw) return raw;
-  const double value = *raw * reg.scale + reg.offset;
+  double value = *raw * reg.scale + reg.offset;
   if (!std::isfinite(value)) {
     return make_error("not_finite", "register '" + reg.metric + "' holds no finite number");
   }
+  // 284 × 0.1 is 28.400000000000002 in binary: stored, charted and sent upstream as such. No
+  // probe resolves finer than a millionth, so round there (where a double still has room).
+  if (std::abs(value) < 1e9) value = std::round(value * 1e6) / 1e6;
   return value;
 }
 
