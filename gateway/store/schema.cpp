@@ -120,7 +120,7 @@ ALTER TABLE events ADD COLUMN acked_ms INTEGER;
     // 5: per zone and minute, the count, sum, least and greatest of each metric's readings, so
     // that a week's chart reads ~10,000 small rows instead of scanning every reading of the week
     // (readings are keyed by time first). Kept by the store in the readings' own transaction;
-    // filled here from what is already stored.
+    // filled from what is already stored by kZoneMinutesFromReadings, run after this step.
     R"sql(
 CREATE TABLE zone_minute(
   zone TEXT NOT NULL,
@@ -132,13 +132,17 @@ CREATE TABLE zone_minute(
   lo REAL NOT NULL,
   hi REAL NOT NULL,
   PRIMARY KEY (zone, kind, metric, minute)) WITHOUT ROWID;
+)sql",
+};
+
+constexpr const char* kZoneMinutesFromReadings = R"sql(
+DELETE FROM zone_minute;
 INSERT INTO zone_minute
   SELECT s.zone, s.kind, s.metric, r.ts / 60000, count(*), sum(r.value), min(r.value),
          max(r.value)
   FROM readings r JOIN series s ON s.id = r.series
   GROUP BY s.zone, s.kind, s.metric, r.ts / 60000;
-)sql",
-};
+)sql";
 
 constexpr int kSteps = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));
 static_assert(kSteps == kSchemaVersion);
@@ -162,6 +166,7 @@ Result<void> migrate(sqlite::Db& db) {
   }
   for (int v = current; v < kSchemaVersion; ++v) {
     const std::string sql = std::string("BEGIN IMMEDIATE;") + kMigrations[v] +
+                            (v + 1 == 5 ? kZoneMinutesFromReadings : "") +
                             "PRAGMA user_version=" + std::to_string(v + 1) + ";COMMIT;";
     if (auto r = db.exec(sql); !r) {
       (void)db.exec("ROLLBACK");
@@ -170,6 +175,10 @@ Result<void> migrate(sqlite::Db& db) {
     }
   }
   return {};
+}
+
+Result<void> rebuild_zone_minutes(sqlite::Db& db) {
+  return db.exec(std::string("BEGIN IMMEDIATE;") + kZoneMinutesFromReadings + "COMMIT;");
 }
 
 }  // namespace farmgate::store

@@ -38,4 +38,8 @@ inline constexpr int kSchemaVersion = 5;
 
 Result<void> migrate(sqlite::Db& db);
 
+// Recomputes zone_minute from the stored readings, as migration 5 does once: for tools that write
+// readings straight into a file (bench/series_bench.cpp). One transaction.
+Result<void> rebuild_zone_minutes(sqlite::Db& db);
+
 }  // namespace farmgate::store
