@@ -111,6 +111,14 @@ async function main() {
     await bothZonesShowMoisture(page);
     assert.equal(await text(page, 'zone-valve-z1'), 'Đóng', 'z1 valve starts closed');
     assert.equal(await text(page, 'zone-pump-z1'), 'Tắt', 'the pump starts off');
+    // The simulator's camera looks at z1: its newest picture, loaded, with the green cover.
+    await until('z1 shows its camera picture', async () =>
+      page.evaluate(() => {
+        const img = document.querySelector('[data-testid="zone-snapshot-z1"] img');
+        return !!img && img.complete && img.naturalWidth > 0;
+      }));
+    assert.match(await text(page, 'zone-snapshot-z1'), /Độ phủ lá xanh \d+%/);
+    assert.equal(await byId(page, 'zone-snapshot-z2').count(), 0, 'no camera over z2');
     await screenshot(page, 'farmer-dashboard');
 
     // Water z1 for 5 minutes.

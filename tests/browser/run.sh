@@ -70,6 +70,8 @@ trap 'exit 1' INT TERM
 
 mqtt_port=$(free_port)
 http_port=$(free_port)
+modbus_port=$(free_port)
+camera_port=$(free_port)
 mkdir -p "$tmp/mosquitto"
 cat >"$tmp/mosquitto.conf" <<CONF
 listener $mqtt_port 127.0.0.1
@@ -92,13 +94,18 @@ export FARMGATE_DATA_DIR=$tmp/data
 export FARMGATE_HTTP_LISTEN=127.0.0.1:$http_port
 export FARMGATE_WEB_DIR=$repo/web/dist
 export FARMGATE_SITE=e2e-farm
+export FARMGATE_SIM_MODBUS_URL=tcp://127.0.0.1:$modbus_port
+export FARMGATE_SIM_CAMERA_URL=http://127.0.0.1:$camera_port/snapshot/z1.jpg
 unset FARMGATE_INFLUX_URL
 mkdir -p "$FARMGATE_DATA_DIR"
 "$farmgate" check --config "$tmp/farmgate.yaml"
 
 # The soil starts at 40 %, above the rules' start_below 30, so nothing waters by itself.
 "$sim" --url "$FARMGATE_MQTT_URL" --client-id "e2e-sim-$$" --qos 1 --interval-ms 2000 --speed 1 \
-  --relays pump,valve-z1,valve-z2 --moisture-start 40 --quiet >"$tmp/sim.log" 2>&1 & pids+=($!)
+  --relays pump,valve-z1,valve-z2 --moisture-start 40 --modbus-port "$modbus_port" \
+  --camera-port "$camera_port" --quiet >"$tmp/sim.log" 2>&1 & pids+=($!)
+# The probe and the camera answer before farmgate first asks, so /healthz comes up "up".
+wait_port "$modbus_port" && wait_port "$camera_port" || { log "the simulator did not start"; exit 1; }
 
 farmer_pw="ruong-lua-$RANDOM$RANDOM"
 viewer_pw="xem-thoi-$RANDOM$RANDOM"
