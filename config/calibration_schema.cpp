@@ -30,16 +30,6 @@ const SoilMoisturePreset* find_soil_moisture_preset(std::string_view name) {
 namespace detail {
 namespace {
 
-std::string quoted(std::string_view s) {
-  return "'" + std::string(s) + "'";
-}
-
-std::string format_number(double x) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", x);
-  return buf;
-}
-
 // What one metric's mapping said, before it is turned into a line.
 struct Written {
   std::optional<double> raw_dry, raw_wet, raw_1, value_1, raw_2, value_2, scale, offset;

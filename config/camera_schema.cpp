@@ -25,10 +25,6 @@ namespace {
 
 constexpr std::string_view kCanopyMetric = "canopy_cover";
 
-std::string quoted(std::string_view s) {
-  return "'" + std::string(s) + "'";
-}
-
 // Snapshot URLs often carry a query (Dahua's ?channel=1, Hikvision's ?snapShotImageType=JPEG),
 // which the uplink URL form refuses; the part before it must still be a plain http(s) URL.
 Result<void> camera_url_ok(std::string_view s) {

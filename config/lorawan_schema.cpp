@@ -11,16 +11,6 @@
 namespace farmgate::config::detail {
 namespace {
 
-std::string quoted(std::string_view s) {
-  return "'" + std::string(s) + "'";
-}
-
-std::string format_number(double x) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", x);
-  return buf;
-}
-
 // MQTT levels that ChirpStack's topic template puts before the application id. Wildcards would
 // make the subscription match other applications' topics; empty levels are almost always a typo.
 Result<void> check_topic_prefix(std::string_view prefix) {

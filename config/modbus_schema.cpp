@@ -101,10 +101,6 @@ const ModbusProfile* find_modbus_profile(std::string_view name) {
 namespace farmgate::config::detail {
 namespace {
 
-std::string quoted(std::string_view s) {
-  return "'" + std::string(s) + "'";
-}
-
 std::string profile_names() {
   std::string out;
   for (const auto& p : modbus_profiles()) out += (out.empty() ? "" : ", ") + p.name;

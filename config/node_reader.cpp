@@ -1,6 +1,7 @@
 #include "config/node_reader.h"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "config/env_expand.h"
 #include "config/units.h"
@@ -42,6 +43,16 @@ Location Seen::at(std::string_view key) const {
     if (k == key) return at;
   }
   return map_;
+}
+
+std::string quoted(std::string_view s) {
+  return "'" + std::string(s) + "'";
+}
+
+std::string format_number(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", x);
+  return buf;
 }
 
 std::string in_where(std::string_view where) {

@@ -106,6 +106,10 @@ class NodeReader {
 
 // "in mqtt", or "at the top level".
 std::string in_where(std::string_view where);
+// 'text', for messages.
+std::string quoted(std::string_view s);
+// A number as a message shows it: 30, 0.5, 1e+06.
+std::string format_number(double x);
 
 // A key a mapping may hold and how its value is read into a T.
 template <class T>

@@ -23,10 +23,6 @@ const char* to_string(PulseBias b) {
 namespace detail {
 namespace {
 
-std::string quoted(std::string_view s) {
-  return "'" + std::string(s) + "'";
-}
-
 bool all_digits(std::string_view s) {
   if (s.empty()) return false;
   for (char c : s) {

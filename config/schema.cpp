@@ -48,16 +48,6 @@ Result<void> uplink_url_ok(std::string_view s) {
   return {};
 }
 
-std::string quoted(std::string_view s) {
-  return "'" + std::string(s) + "'";
-}
-
-std::string format_number(double x) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", x);
-  return buf;
-}
-
 std::string join_path(const std::string& dir, std::string_view name) {
   if (!dir.empty() && dir.back() == '/') return dir + std::string(name);
   return dir + "/" + std::string(name);

@@ -195,6 +195,24 @@ Result<std::vector<IrrigationRun>> query_runs(sqlite::Db& db, const std::string&
   return out;
 }
 
+namespace {
+
+// A row of "SELECT id, ts, severity, code, source, message, acked_by, acked_ms FROM events".
+Alarm alarm_of(const sqlite::Stmt& st) {
+  Alarm a;
+  a.id = st.int64(0);
+  a.ts = st.int64(1);
+  a.severity = st.text(2);
+  a.code = st.text(3);
+  a.source = st.text(4);
+  a.message = st.text(5);
+  if (!st.is_null(6)) a.acked_by = st.text(6);
+  if (!st.is_null(7)) a.acked_ms = st.int64(7);
+  return a;
+}
+
+}  // namespace
+
 Result<std::vector<Alarm>> query_alarms(sqlite::Db& db, bool active_only, int limit) {
   const bool ack = has_ack_columns(db);
   std::string sql = "SELECT id, ts, severity, code, source, message, ";
@@ -210,16 +228,7 @@ Result<std::vector<Alarm>> query_alarms(sqlite::Db& db, bool active_only, int li
     auto row = st->step();
     if (!row) return sql_error(row.error());
     if (!*row) break;
-    Alarm a;
-    a.id = st->int64(0);
-    a.ts = st->int64(1);
-    a.severity = st->text(2);
-    a.code = st->text(3);
-    a.source = st->text(4);
-    a.message = st->text(5);
-    if (!st->is_null(6)) a.acked_by = st->text(6);
-    if (!st->is_null(7)) a.acked_ms = st->int64(7);
-    out.push_back(std::move(a));
+    out.push_back(alarm_of(*st));
   }
   return out;
 }
@@ -242,16 +251,7 @@ Result<Alarm> ack_alarm(sqlite::Db& db, std::int64_t id, const std::string& who,
   auto row = st->step();
   if (!row) return sql_error(row.error());
   if (!*row) return make_error("not_found", "no alarm " + std::to_string(id));
-  Alarm a;
-  a.id = st->int64(0);
-  a.ts = st->int64(1);
-  a.severity = st->text(2);
-  a.code = st->text(3);
-  a.source = st->text(4);
-  a.message = st->text(5);
-  if (!st->is_null(6)) a.acked_by = st->text(6);
-  if (!st->is_null(7)) a.acked_ms = st->int64(7);
-  return a;
+  return alarm_of(*st);
 }
 
 }  // namespace farmgate::store
