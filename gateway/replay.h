@@ -31,11 +31,7 @@ namespace farmgate::gateway {
 
 using namespace std::chrono_literals;
 
-// A --from/--to argument: epoch milliseconds (all digits), or ISO 8601 `YYYY-MM-DD`,
-// `YYYY-MM-DDTHH:MM` or `YYYY-MM-DDTHH:MM:SS` (a space instead of the T is fine), read in the
-// site's time zone unless it ends in `Z` or an offset (`+07:00`, `-0330`). A date alone is its
-// local midnight. Errors ("bad_time") name what was wrong.
-Result<Timestamp> parse_time_arg(std::string_view text, const rules::SiteTime& site);
+// --from/--to arguments are read by rules::parse_time_arg (rules/site_time.h).
 
 // One thing the rules would have done, in the order they did it.
 struct ReplayAction {

@@ -228,7 +228,7 @@ class ParseTimeTest : public ::testing::Test {
  protected:
   ParseTimeTest() : site_(rules::SiteTime::load("Asia/Ho_Chi_Minh").value()) {}
   std::int64_t ms(std::string_view text) {
-    auto t = parse_time_arg(text, site_);
+    auto t = rules::parse_time_arg(text, site_);
     EXPECT_TRUE(t.ok()) << text << ": " << (t.ok() ? "" : t.error().message);
     return t.ok() ? to_epoch_ms(*t) : -1;
   }
@@ -248,7 +248,7 @@ TEST_F(ParseTimeTest, ReadsLocalUtcOffsetAndEpochForms) {
 TEST_F(ParseTimeTest, RefusesWhatIsNotATime) {
   for (const char* bad : {"", "yesterday", "2026-13-01", "2026-02-30", "2026-11-01T25:00",
                           "2026-11-01T05", "2026-11-01T05:00Q", "1793466000", "2026-11-01+7"}) {
-    auto t = parse_time_arg(bad, site_);
+    auto t = rules::parse_time_arg(bad, site_);
     ASSERT_FALSE(t.ok()) << bad;
     EXPECT_EQ(t.error().code, "bad_time");
   }

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
+#include <charconv>
+#include <chrono>
 #include <fstream>
 #include <iterator>
 #include <limits>
@@ -9,6 +12,19 @@
 
 namespace farmgate::rules {
 namespace {
+
+// Reads exactly `digits` digits at s[pos..]; advances pos.
+std::optional<int> digits_at(std::string_view s, std::size_t& pos, std::size_t digits) {
+  if (pos + digits > s.size()) return std::nullopt;
+  int v = 0;
+  for (std::size_t i = pos; i < pos + digits; ++i) {
+    if (!std::isdigit(static_cast<unsigned char>(s[i]))) return std::nullopt;
+    v = v * 10 + (s[i] - '0');
+  }
+  pos += digits;
+  return v;
+}
+
 
 constexpr std::int64_t kDay = 86'400;
 
@@ -399,6 +415,84 @@ Timestamp SiteTime::local_midnight(Timestamp t) const {
   const LocalTime lt = to_local(t);
   // Fields come from to_local, so they are always in range.
   return from_local(lt.year, lt.month, lt.day, 0, 0).value();
+}
+
+
+Result<Timestamp> parse_time_arg(std::string_view text, const SiteTime& site) {
+  const auto bad = [&](const std::string& why) {
+    return make_error("bad_time", "'" + std::string(text) + "': " + why);
+  };
+  if (text.empty()) return bad("empty");
+  if (std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    std::int64_t ms = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), ms);
+    if (ec != std::errc() || end != text.data() + text.size()) return bad("number out of range");
+    if (ms < kPlausibleEpochMs) {
+      return bad("epoch milliseconds before 2020 (seconds? multiply by 1000)");
+    }
+    return from_epoch_ms(ms);
+  }
+  std::size_t pos = 0;
+  const auto year = digits_at(text, pos, 4);
+  if (!year || pos >= text.size() || text[pos] != '-') return bad("expected YYYY-MM-DD");
+  ++pos;
+  const auto month = digits_at(text, pos, 2);
+  if (!month || pos >= text.size() || text[pos] != '-') return bad("expected YYYY-MM-DD");
+  ++pos;
+  const auto day = digits_at(text, pos, 2);
+  if (!day) return bad("expected YYYY-MM-DD");
+  int hour = 0, minute = 0, second = 0;
+  if (pos < text.size() && (text[pos] == 'T' || text[pos] == ' ')) {
+    ++pos;
+    const auto h = digits_at(text, pos, 2);
+    if (!h || pos >= text.size() || text[pos] != ':') return bad("expected HH:MM after the date");
+    ++pos;
+    const auto m = digits_at(text, pos, 2);
+    if (!m) return bad("expected HH:MM after the date");
+    hour = *h;
+    minute = *m;
+    if (pos < text.size() && text[pos] == ':') {
+      ++pos;
+      const auto s = digits_at(text, pos, 2);
+      if (!s) return bad("expected seconds after HH:MM:");
+      second = *s;
+    }
+  }
+  if (hour > 23 || minute > 59 || second > 59) return bad("time of day out of range");
+  const std::chrono::year_month_day ymd{std::chrono::year{*year},
+                                        std::chrono::month{static_cast<unsigned>(*month)},
+                                        std::chrono::day{static_cast<unsigned>(*day)}};
+  if (!ymd.ok()) return bad("no such date");
+  const Millis in_day =
+      std::chrono::hours{hour} + std::chrono::minutes{minute} + std::chrono::seconds{second};
+  if (pos == text.size()) {
+    auto t = site.from_local(*year, *month, *day, hour, minute);
+    if (!t) return bad(t.error().message);
+    return *t + std::chrono::seconds{second};
+  }
+  // An explicit zone: Z, +HH, +HH:MM or +HHMM.
+  std::chrono::minutes offset{0};
+  if (text[pos] == 'Z' && pos + 1 == text.size()) {
+    ++pos;
+  } else if (text[pos] == '+' || text[pos] == '-') {
+    const int sign = text[pos] == '-' ? -1 : 1;
+    ++pos;
+    const auto oh = digits_at(text, pos, 2);
+    if (!oh) return bad("expected an offset like +07:00");
+    int om = 0;
+    if (pos < text.size()) {
+      if (text[pos] == ':') ++pos;
+      const auto m = digits_at(text, pos, 2);
+      if (!m) return bad("expected an offset like +07:00");
+      om = *m;
+    }
+    if (*oh > 14 || om > 59) return bad("offset out of range");
+    offset = std::chrono::minutes{sign * (*oh * 60 + om)};
+  } else {
+    return bad("unexpected '" + std::string(text.substr(pos)) + "'");
+  }
+  if (pos != text.size()) return bad("unexpected '" + std::string(text.substr(pos)) + "'");
+  return Timestamp{std::chrono::sys_days{ymd}} + in_day - offset;
 }
 
 }  // namespace farmgate::rules

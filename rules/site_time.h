@@ -95,4 +95,10 @@ class SiteTime {
   PosixTz footer_;
 };
 
+// A time given by a person (--from/--to of replay and export, an API query): epoch milliseconds (all digits), or ISO 8601 `YYYY-MM-DD`,
+// `YYYY-MM-DDTHH:MM` or `YYYY-MM-DDTHH:MM:SS` (a space instead of the T is fine), read in the
+// site's time zone unless it ends in `Z` or an offset (`+07:00`, `-0330`). A date alone is its
+// local midnight. Errors ("bad_time") name what was wrong.
+Result<Timestamp> parse_time_arg(std::string_view text, const SiteTime& site);
+
 }  // namespace farmgate::rules

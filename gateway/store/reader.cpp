@@ -5,8 +5,9 @@
 
 namespace farmgate::store {
 
-Result<std::unique_ptr<Reader>> Reader::open(const std::string& path, std::size_t queue_max) {
-  auto db = sqlite::Db::open(path, /*read_only=*/true);
+Result<std::unique_ptr<Reader>> Reader::open(const std::string& path, std::size_t queue_max,
+                                             Access access) {
+  auto db = sqlite::Db::open(path, /*read_only=*/access == Access::read_only);
   if (!db) return db.error();
   return std::unique_ptr<Reader>(new Reader(std::move(db).value(), queue_max));
 }

@@ -29,8 +29,14 @@ class Reader {
  public:
   using Job = std::function<void(sqlite::Db&)>;
 
-  // Opens `path` read-only (the Store must have created and migrated it) and starts the thread.
-  static Result<std::unique_ptr<Reader>> open(const std::string& path, std::size_t queue_max = 64);
+  // read_write is for small, rare writes of someone else's that must not wait on the store's
+  // queue behind ingest (the OCOP ledger): they take SQLite's write lock between the store's
+  // commits, waiting on its busy timeout.
+  enum class Access { read_only, read_write };
+
+  // Opens `path` (the Store must have created and migrated it) and starts the thread.
+  static Result<std::unique_ptr<Reader>> open(const std::string& path, std::size_t queue_max = 64,
+                                              Access access = Access::read_only);
   ~Reader();  // stop()s
   Reader(const Reader&) = delete;
   Reader& operator=(const Reader&) = delete;
