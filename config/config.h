@@ -41,6 +41,7 @@ struct DeviceKind {
 struct Zone {
   std::string id;
   std::string name;  // for people, may be Vietnamese; defaults to the id
+  double area_m2 = 0;  // the planted area, for yields per hectare; 0 = not given
 };
 
 struct Device {
@@ -115,6 +116,14 @@ struct HttpConfig {
   // its chain) and its private key, read at start.
   std::string tls_cert{};
   std::string tls_key{};
+};
+
+// Where a lot's QR code points (docs/ocop.md). With a GTIN the code carries the GS1 Digital Link
+// <gs1_base_url>/01/<GTIN-14>/10/<lot>; without one, lot_url with {lot} replaced. Both empty:
+// lots have no QR code until one is set.
+struct OcopConfig {
+  std::string gs1_base_url;  // http(s)://..., no trailing slash
+  std::string lot_url;       // http(s)://... containing {lot}
 };
 
 // ---- actuators (docs/actuators.md) -----------------------------------------------------------
@@ -343,6 +352,7 @@ struct Config {
   MqttConfig mqtt;
   HttpConfig http;
   StoreConfig store;
+  OcopConfig ocop;
   std::vector<Zone> zones;
   std::vector<DeviceKind> kinds;
   std::vector<Device> devices;

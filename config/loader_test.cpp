@@ -279,7 +279,8 @@ TEST(LoaderTest, KeysAreNotExpanded) {
   EXPECT_EQ(
       only_error("${K}: 1\n", env_of({{"K", "site"}})),
       "farm.yaml:1:1: unknown key '${K}' at the top level; expected one of: site, timezone, "
-      "data_dir, mqtt, http, store, zones, kinds, devices, sources, uplinks, actuators, lines, "
+      "data_dir, mqtt, http, store, ocop, zones, kinds, devices, sources, uplinks, actuators, "
+            "lines, "
       "location, rules, weather, programs, watering_windows, rain_delay");
 }
 
@@ -304,13 +305,13 @@ uplinks:
   ASSERT_EQ(errors.size(), 4u) << ::testing::PrintToString(errors);
   EXPECT_EQ(errors[0],
             "farm.yaml:2:1: unknown key 'colour' at the top level; expected one of: site, "
-            "timezone, data_dir, mqtt, http, store, zones, kinds, devices, sources, uplinks, "
+            "timezone, data_dir, mqtt, http, store, ocop, zones, kinds, devices, sources, uplinks, "
             "actuators, lines, location, rules, weather, programs, watering_windows, rain_delay");
   EXPECT_EQ(errors[1],
             "farm.yaml:5:3: unknown key 'keep_alive' in mqtt; expected one of: url, client_id, "
             "username, password, keepalive, reconnect_min, reconnect_max");
   EXPECT_EQ(errors[2],
-            "farm.yaml:8:5: unknown key 'nmae' in zones[0]; expected one of: id, name, agronomy, "
+            "farm.yaml:8:5: unknown key 'nmae' in zones[0]; expected one of: id, name, area_m2, agronomy, "
             "fallback_program");
   EXPECT_EQ(errors[3],
             "farm.yaml:13:5: unknown key 'token' in uplinks[0] (influxdb_v1); expected one of: "

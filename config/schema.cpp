@@ -229,6 +229,33 @@ void read_store(NodeReader& r, const Value& v, StoreConfig& out) {
   }
 }
 
+Result<void> check_web_url(std::string_view url) {
+  if (url.starts_with("https://") || url.starts_with("http://")) {
+    if (url.find_first_of(" \t\r\n\"<>") == std::string_view::npos) return {};
+    return make_error("bad_url", "a URL cannot hold spaces, quotes or angle brackets");
+  }
+  return make_error("bad_url", "must start with https:// or http:// (a phone opens it)");
+}
+
+void read_ocop(NodeReader& r, const Value& v, OcopConfig& out) {
+  const std::vector<Field<OcopConfig>> fields{
+      text_field("gs1_base_url", &OcopConfig::gs1_base_url, Need::optional, check_web_url),
+      {"lot_url",
+       [](NodeReader& r, const Value& v, OcopConfig& o) {
+         auto s = r.text(v);
+         if (!s || !r.report(v.at, check_web_url(*s))) return;
+         if (s->find("{lot}") == std::string::npos) {
+           return r.error(v.at, "lot_url needs {lot} where the lot code goes, e.g. "
+                                "https://htx.example.vn/truy-xuat/{lot}");
+         }
+         o.lot_url = std::move(*s);
+       }},
+  };
+  if (read_fields(r, v, "ocop", fields, out)) {
+    while (out.gs1_base_url.ends_with('/')) out.gs1_base_url.pop_back();
+  }
+}
+
 // A zone's agronomy: block; defined with the weather: section below.
 void read_agronomy(NodeReader& r, const Value& v, const std::string& where, ZoneAgronomy& out);
 
@@ -242,6 +269,13 @@ void read_zones(NodeReader& r, const Value& v, Draft& out) {
   const std::vector<Field<Zone>> fields{
       text_field("id", &Zone::id, Need::required, check_zone_id),
       text_field("name", &Zone::name),
+      {"area_m2",
+       [](NodeReader& r, const Value& v, Zone& z) {
+         auto x = r.number(v);
+         if (!x) return;
+         if (!(*x > 0) || *x > 1e9) return r.error(v.at, "area_m2 must be above 0 (square metres)");
+         z.area_m2 = *x;
+       }},
       {"agronomy",
        [&](NodeReader& r, const Value& v, Zone&) {
          agronomy.emplace();
@@ -1708,6 +1742,7 @@ Config read_config(NodeReader& r, const YAML::Node& root) {
       {"mqtt", [](NodeReader& r, const Value& v, Draft& d) { read_mqtt(r, v, d.mqtt); }},
       {"http", [](NodeReader& r, const Value& v, Draft& d) { read_http(r, v, d.http); }},
       {"store", [](NodeReader& r, const Value& v, Draft& d) { read_store(r, v, d.store); }},
+      {"ocop", [](NodeReader& r, const Value& v, Draft& d) { read_ocop(r, v, d.ocop); }},
       {"zones", read_zones},
       {"kinds", read_kinds},
       {"devices", read_devices},
