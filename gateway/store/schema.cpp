@@ -133,6 +133,62 @@ CREATE TABLE zone_minute(
   hi REAL NOT NULL,
   PRIMARY KEY (zone, kind, metric, minute)) WITHOUT ROWID;
 )sql",
+    // 6: OCOP lots, their zones and their production diary (gateway/ocop/). A lot's diary
+    // entries and harvests are one table, in the order they were recorded (seq), each carrying
+    // the hash of the one before it (the lot's own hash for the first), so that an edit made
+    // later shows. An irrigation entry names its run (run_id), imported once per lot.
+    R"sql(
+CREATE TABLE lots(
+  code TEXT PRIMARY KEY,
+  product TEXT NOT NULL,
+  variety TEXT NOT NULL DEFAULT '',
+  gtin TEXT NOT NULL DEFAULT '',
+  ocop_stars INTEGER NOT NULL DEFAULT 0,
+  planted TEXT NOT NULL,
+  expected_harvest TEXT NOT NULL DEFAULT '',
+  closed TEXT NOT NULL DEFAULT '',
+  notes TEXT NOT NULL DEFAULT '',
+  created_by TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  hash TEXT NOT NULL,
+  head TEXT NOT NULL,
+  entries INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
+CREATE TABLE lot_zones(
+  lot TEXT NOT NULL,
+  zone TEXT NOT NULL,
+  area_m2 REAL NOT NULL,
+  PRIMARY KEY (lot, zone)) WITHOUT ROWID;
+CREATE INDEX lot_zones_zone ON lot_zones(zone);
+CREATE TABLE lot_entries(
+  lot TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  date TEXT NOT NULL,
+  zone TEXT NOT NULL DEFAULT '',
+  material TEXT NOT NULL DEFAULT '',
+  active_ingredient TEXT NOT NULL DEFAULT '',
+  amount REAL,
+  unit TEXT NOT NULL DEFAULT '',
+  phi_days INTEGER NOT NULL DEFAULT 0,
+  note TEXT NOT NULL DEFAULT '',
+  run_id INTEGER NOT NULL DEFAULT 0,
+  start_ms INTEGER NOT NULL DEFAULT 0,
+  duration_s INTEGER NOT NULL DEFAULT 0,
+  volume_l REAL,
+  reason TEXT NOT NULL DEFAULT '',
+  quantity_kg REAL NOT NULL DEFAULT 0,
+  grade TEXT NOT NULL DEFAULT '',
+  final INTEGER NOT NULL DEFAULT 0,
+  override_by TEXT NOT NULL DEFAULT '',
+  override_reason TEXT NOT NULL DEFAULT '',
+  who TEXT NOT NULL,
+  recorded_ms INTEGER NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  PRIMARY KEY (lot, seq)) WITHOUT ROWID;
+CREATE UNIQUE INDEX lot_entries_run ON lot_entries(lot, run_id) WHERE run_id > 0;
+CREATE INDEX lot_entries_date ON lot_entries(date);
+)sql",
 };
 
 constexpr const char* kZoneMinutesFromReadings = R"sql(

@@ -2,7 +2,7 @@
 // the newest version inside one transaction per step, and refuses a file from a newer farmgate.
 // Called once at start, by the store thread, before anything else touches the file.
 //
-// Tables (version 5):
+// Tables (version 6):
 //   meta(key PRIMARY KEY, value)            schema_version, journal_seq (last ingest journal
 //                                           record committed), counters that must survive restarts
 //   series(id, kind, device, zone, metric, unit)      one row per time series
@@ -27,6 +27,8 @@
 //                                           (ts / 60000): count, sum, least and greatest value
 //                                           (version 5), for charts over days; PRIMARY KEY
 //                                           (zone, kind, metric, minute)
+//   lots, lot_zones, lot_entries             OCOP lots and their hash-chained production diary
+//                                           and harvests (version 6; see gateway/ocop/ledger.h)
 #pragma once
 
 #include "core/result.h"
@@ -34,7 +36,7 @@
 
 namespace farmgate::store {
 
-inline constexpr int kSchemaVersion = 5;
+inline constexpr int kSchemaVersion = 6;
 
 Result<void> migrate(sqlite::Db& db);
 
