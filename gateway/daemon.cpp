@@ -25,6 +25,8 @@
 #include "gateway/http/static_files.h"
 #include "gateway/ingest.h"
 #include "gateway/mqtt_client.h"
+#include "gateway/ocop/routes.h"
+#include "gateway/ocop/service.h"
 #include "gateway/rule_actions.h"
 #include "gateway/run_log.h"
 #include "gateway/store/journal.h"
@@ -212,8 +214,10 @@ class Instance {
     if (bus_) bus_->stop();
     events_.tap(nullptr);
     ping_timer_.cancel();
+    ocop_timer_.cancel();
     if (web_) web_->shutdown();
     if (http_) http_->stop();
+    if (ocop_) ocop_->stop();
     events_.detach();
     if (store_) store_->stop();
     for (auto& u : uplinks_) u->stop();
@@ -230,11 +234,17 @@ class Instance {
     http::auth::register_auth_routes(*http_, *access_);
     auto reader = store::Reader::open(config_.store.path);
     if (!reader) return reader.error();
-    web_ = std::make_unique<WebApi>(config_, io_, actuation_->supervisor(), *run_log_, *store_,
-                                    std::move(*reader),
-                                    WebApi::Sources{&engine_->history(), schedules_.get(), cameras_},
-                                    clock_);
+    web_ = std::make_unique<WebApi>(
+        config_, io_, actuation_->supervisor(), *run_log_, *store_, std::move(*reader),
+        WebApi::Sources{&engine_->history(), schedules_.get(), cameras_}, clock_);
     http::api::register_api_routes(*http_, *access_, *web_);
+    auto tz = rules::SiteTime::load(config_.timezone);
+    if (!tz) return tz.error();
+    auto ocop = ocop::OcopService::open(config_, std::move(*tz), clock_);
+    if (!ocop) return ocop.error();
+    ocop_ = std::move(*ocop);
+    ocop::register_ocop_routes(*http_, *access_, *ocop_);
+    import_runs();
     run_log_->on_zone_changed([this](const std::string& zone) { web_->zone_changed(zone); });
     run_fanout_.on_run = [this](const actuators::RunRecord& run) { web_->run_changed(run); };
     alarm_fanout_.web = web_.get();
@@ -247,6 +257,23 @@ class Instance {
     }
     ping_stream();
     return {};
+  }
+
+  // Finished runs go into the diaries of the lots they watered (Ledger::import_runs) within a
+  // minute, whether or not anyone looks: `farmgate export diary`, which only reads, sees them.
+  // The routes import too, before they answer.
+  void import_runs() {
+    const bool queued = ocop_->post([this](ocop::Ledger& ledger, std::int64_t now) {
+      if (auto r = ledger.import_runs(now); !r) {
+        log_.warn("ocop",
+                  "cannot add the finished runs to the lots' diaries: " + r.error().message);
+      }
+    });
+    (void)queued;  // a full queue is busy importing already
+    ocop_timer_.expires_after(std::chrono::minutes(1));
+    ocop_timer_.async_wait([this](boost::system::error_code ec) {
+      if (!ec && ocop_) import_runs();
+    });
   }
 
   void ping_stream() {
@@ -308,7 +335,7 @@ class Instance {
     actuators::SupervisorObserver* next = nullptr;
     std::function<void(const actuators::RunRecord&)> on_finished;
     std::function<void(const actuators::RunRecord&)> on_run;  // started or finished
-    sensors::camera::CameraFleet* cameras = nullptr;  // a picture at each start and end
+    sensors::camera::CameraFleet* cameras = nullptr;          // a picture at each start and end
   };
   // Alarms go to the phone page's live stream and make the cameras take a picture.
   struct AlarmFanout final : EventSink {
@@ -342,9 +369,11 @@ class Instance {
   boost::asio::steady_timer rules_timer_{io_};
   std::unique_ptr<Ingest> ingest_;
   std::vector<std::unique_ptr<sensors::Source>> sources_;
-  sensors::camera::CameraFleet* cameras_ = nullptr;  // among sources_, when it started
+  sensors::camera::CameraFleet* cameras_ = nullptr;    // among sources_, when it started
   std::unique_ptr<http::auth::SessionAccess> access_;  // outlives the server that asks it
   std::unique_ptr<WebApi> web_;                        // likewise
+  std::unique_ptr<ocop::OcopService> ocop_;            // likewise
+  boost::asio::steady_timer ocop_timer_{io_};
   std::unique_ptr<http::HttpServer> http_;
   boost::asio::steady_timer ping_timer_{io_};
 };

@@ -11,6 +11,7 @@
 #include "core/log.h"
 #include "gateway/actuation.h"
 #include "gateway/daemon.h"
+#include "gateway/export_cmd.h"
 #include "gateway/replay.h"
 #include "gateway/user_cmd.h"
 #include "rules/check.h"
@@ -35,6 +36,10 @@ constexpr const char* kUsage =
     "  farmgate user token NAME [--label LABEL] --config FILE\n"
     "                                 print a new API token for NAME's scripts (shown once)\n"
     "  farmgate user list --config FILE\n"
+    "  farmgate export readings|irrigation|lots|diary|season --config FILE [--from T] [--to T]\n"
+    "                  [--zone Z] [--lot L] [--format csv|json] [--lang vi|en]\n"
+    "                                 print an export for officers: CSV (UTF-8 with BOM, opens\n"
+    "                                 in Excel) or JSON; T as for replay\n"
     "  farmgate --version\n";
 
 int usage(const std::string& problem) {
@@ -58,12 +63,12 @@ int main(int argc, char** argv) {
   }
   const std::string& command = args[0];
   if (command != "run" && command != "check" && command != "safe-state" && command != "replay" &&
-      command != "user") {
+      command != "user" && command != "export") {
     return usage("unknown command '" + command + "'");
   }
   std::string config_path;
   std::string from, to, format = "text";  // replay only
-  std::vector<std::string> user_args;       // user only: the words after "user"
+  std::vector<std::string> user_args;     // user and export: the words after the command
   for (std::size_t i = 1; i < args.size(); ++i) {
     if (args[i] == "--config" && i + 1 < args.size()) {
       config_path = args[++i];
@@ -75,7 +80,7 @@ int main(int argc, char** argv) {
       to = args[++i];
     } else if (command == "replay" && args[i] == "--format" && i + 1 < args.size()) {
       format = args[++i];
-    } else if (command == "user") {
+    } else if (command == "user" || command == "export") {
       user_args.push_back(args[i]);
     } else {
       return usage("unknown argument '" + args[i] + "'");
@@ -107,6 +112,11 @@ int main(int argc, char** argv) {
     return gateway::run_user_command(
         user_args, std::get<config::Config>(loaded).store.path,
         gateway::UserCommandIo{std::cin, isatty(STDIN_FILENO) == 1, std::cout, std::cerr}, clock);
+  }
+  if (command == "export") {
+    SystemClock clock;
+    return gateway::run_export_command(user_args, std::get<config::Config>(loaded), std::cout,
+                                       std::cerr, clock);
   }
   StderrLogger log;
   if (command == "replay") {

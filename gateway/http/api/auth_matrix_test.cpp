@@ -16,6 +16,7 @@
 #include "gateway/http/api/test_support.h"
 #include "gateway/http/auth/auth_routes.h"
 #include "gateway/http/auth/session_access.h"
+#include "gateway/ocop/routes.h"
 #include "gateway/store/store.h"
 
 namespace farmgate::http::api {
@@ -65,12 +66,24 @@ class AuthMatrixTest : public ::testing::Test {
     }
     register_api_routes(h_.server(), *access_, *ctx_);
     auth::register_auth_routes(h_.server(), *access_);
+    config::Config farm;
+    farm.store.path = options.config.path;
+    farm.zones = {config::Zone{"z1", "z1", 1000}};
+    auto tz = rules::SiteTime::load("Asia/Ho_Chi_Minh");
+    ASSERT_TRUE(tz.ok()) << tz.error().message;
+    auto ocop = ocop::OcopService::open(farm, std::move(*tz), clock_);
+    ASSERT_TRUE(ocop.ok()) << ocop.error().message;
+    ocop_ = std::move(*ocop);
+    ocop::register_ocop_routes(h_.server(), *access_, *ocop_);
     h_.start();
     for (const auto& e : h_.server().routes()) {
       if (!e.pattern.starts_with("/api/v1/")) continue;
       std::string path = e.pattern;
-      for (const auto& [param, value] :
-           {std::pair{"{zone}", "z1"}, {"{id}", "1"}, {"{name}", "ba"}}) {
+      for (const auto& [param, value] : {std::pair{"{zone}", "z1"},
+                                         {"{id}", "1"},
+                                         {"{name}", "ba"},
+                                         {"{lot}", "L1"},
+                                         {"{kind}", "lots"}}) {
         if (auto at = path.find(param); at != std::string::npos) {
           path.replace(at, std::string(param).size(), value);
         }
@@ -81,6 +94,7 @@ class AuthMatrixTest : public ::testing::Test {
   }
   void TearDown() override {
     h_.shutdown();
+    if (ocop_) ocop_->stop();
     access_.reset();
     reader_.reset();
     if (store_) store_->stop();
@@ -138,6 +152,7 @@ class AuthMatrixTest : public ::testing::Test {
   testing::Harness h_;
   std::unique_ptr<testing::FakeContext> ctx_;
   std::unique_ptr<auth::SessionAccess> access_;
+  std::unique_ptr<ocop::OcopService> ocop_;
   std::vector<Route> routes_;
 };
 
@@ -167,13 +182,13 @@ TEST_F(AuthMatrixTest, AViewerChangesNothingButTheirOwnTokens) {
     if (!r.writes || is_session(r) || is_token(r)) continue;
     expect_refusal(r, send(r, cookie + "X-CSRF-Token: " + csrf + "\r\n", "{}"), 403, "a viewer");
   }
-  // Reading is allowed, except what only an admin may see.
-  const std::set<std::string> admin_only{"/api/v1/users", "/api/v1/audit"};
+  // Reading is allowed, except what only an admin (or an officer) may see.
+  const std::set<std::string> admin_only{"/api/v1/users", "/api/v1/audit", "/api/v1/export/lots"};
   for (const auto& r : routes_) {
     if (r.writes || r.path == "/api/v1/events") continue;  // the stream never ends
     const auto resp = send(r, cookie);
     if (admin_only.contains(r.path)) {
-      expect_refusal(r, resp, 403, "a viewer reading admin data");
+      expect_refusal(r, resp, 403, "a viewer reading admin or officer data");
     } else {
       // Let through: answered by the route itself (a missing parameter is its own 400).
       EXPECT_TRUE(resp.result_int() != 401 && resp.result_int() != 403)

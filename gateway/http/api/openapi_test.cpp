@@ -12,6 +12,7 @@
 #include "core/clock.h"
 #include "gateway/http/api/routes.h"
 #include "gateway/http/api/test_support.h"
+#include "gateway/ocop/routes.h"
 #include "gateway/store/store.h"
 #ifdef FARMGATE_API_TEST_AUTH
 #include "gateway/http/auth/auth_routes.h"
@@ -68,6 +69,13 @@ TEST(OpenApiTest, EveryRegisteredRouteIsDocumentedAndNothingElse) {
     ASSERT_TRUE(auth.ok()) << auth.error().message;
     auth::register_auth_routes(h.server(), **auth);
 #endif
+    config::Config farm;
+    farm.store.path = options.config.path;
+    auto tz = rules::SiteTime::load("Asia/Ho_Chi_Minh");
+    ASSERT_TRUE(tz.ok()) << tz.error().message;
+    auto ocop = ocop::OcopService::open(farm, std::move(*tz), clock);
+    ASSERT_TRUE(ocop.ok()) << ocop.error().message;
+    ocop::register_ocop_routes(h.server(), allow, **ocop);
     Routes registered;
     for (const auto& r : h.server().routes()) {
       if (r.pattern.rfind("/api/v1/", 0) == 0) registered.emplace(to_string(r.verb), r.pattern);
