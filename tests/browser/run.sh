@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The phone page end to end in a real browser: starts a private Mosquitto, the farm simulator and
-# farmgate (config/examples/demo.yaml) on loopback ports picked at run time, adds a farmer and a
-# viewer, and runs tests/browser/phone.spec.mjs (Debian's chromium driven by playwright-core).
+# farmgate (config/examples/demo.yaml) on loopback ports picked at run time, adds a farmer, a
+# viewer and an extension officer (OCOP lots), and runs tests/browser/phone.spec.mjs (Debian's
+# chromium driven by playwright-core).
 #   tests/browser/run.sh [FARMGATE [FARMGATE_SIM [OUT_DIR]]]   (default: build/gateway/farmgate, ...)
 # Screenshots (360×800) go to $FARMGATE_E2E_OUT, else OUT_DIR (CTest: <build>/tests/browser/
 # browser-screenshots), else build/browser-screenshots; with the processes' logs when it fails. Exit 0: passed; 1: failed; 77: skipped (no chromium or no
@@ -109,8 +110,10 @@ wait_port "$modbus_port" && wait_port "$camera_port" || { log "the simulator did
 
 farmer_pw="ruong-lua-$RANDOM$RANDOM"
 viewer_pw="xem-thoi-$RANDOM$RANDOM"
+officer_pw="khuyen-nong-$RANDOM$RANDOM"
 echo "$farmer_pw" | "$farmgate" user add nong-dan --role farmer --config "$tmp/farmgate.yaml" >/dev/null
 echo "$viewer_pw" | "$farmgate" user add khach --role viewer --config "$tmp/farmgate.yaml" >/dev/null
+echo "$officer_pw" | "$farmgate" user add can-bo --role officer --config "$tmp/farmgate.yaml" >/dev/null
 
 "$farmgate" run --config "$tmp/farmgate.yaml" >"$tmp/farmgate.log" 2>&1 & pids+=($!)
 base=http://127.0.0.1:$http_port
@@ -122,6 +125,7 @@ curl -sf "$base/healthz" >/dev/null || { log "farmgate did not come up"; exit 1;
 
 log "farmgate on $base, broker on :$mqtt_port; screenshots in $out"
 if FG_BASE=$base FG_FARMER=nong-dan FG_FARMER_PW=$farmer_pw FG_VIEWER=khach FG_VIEWER_PW=$viewer_pw \
+  FG_OFFICER=can-bo FG_OFFICER_PW=$officer_pw \
   FG_CHROMIUM=$chromium FG_OUT=$out \
   node "$repo/tests/browser/phone.spec.mjs"; then
   status=0

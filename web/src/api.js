@@ -74,3 +74,14 @@ export function getRuns(zone, from, to) {
   const q = new URLSearchParams({ zone, from, to, limit: 200 });
   return call('GET', `/api/v1/runs?${q}`);
 }
+
+// OCOP lots (docs/ocop.md): the list, one lot with its diary, and what a person records.
+const lotPath = (code) => `/api/v1/lots/${encodeURIComponent(code)}`;
+export const getLots = () => call('GET', '/api/v1/lots');
+export const getLot = (code) => call('GET', lotPath(code));
+export const createLot = (lot) => call('POST', '/api/v1/lots', lot);
+export const addDiary = (code, entry) => call('POST', `${lotPath(code)}/diary`, entry);
+export const addHarvest = (code, harvest) => call('POST', `${lotPath(code)}/harvests`, harvest);
+// Pages and images the browser opens itself (links, <img>), not fetched here.
+export const lotLink = (code, what, params) => `${lotPath(code)}/${what}${params ? `?${new URLSearchParams(params)}` : ''}`;
+export const exportLink = (kind, lang) => `/api/v1/export/${kind}?${new URLSearchParams({ format: 'csv', lang })}`;

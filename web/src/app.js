@@ -1,10 +1,13 @@
 // farmgate's phone page: log in, then alarms first, a card per zone with its moisture, valve and
 // pump, a "water now" button and a chart. Live through the /api/v1/events stream; when the
 // stream or the network drops, the last data stays on screen under an "offline" banner.
+// A second tab (#/lots, lots.js) holds the OCOP lots, their diary and harvests.
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
 import * as api from './api.js';
 import { t, currentLang, setLang } from './i18n.js';
+import { $, h, pad } from './dom.js';
+import { showLots } from './lots.js';
 
 const DRY = 30; // % soil moisture below which a zone shows as dry
 const WET = 45; // and above which as wet
@@ -22,25 +25,6 @@ const state = {
   charts: {}, // zone id -> {open, range, plot}
 };
 
-const $ = (sel) => document.querySelector(sel);
-
-// h('button', {class: 'big', onclick: f, 'data-testid': 'x'}, 'text', child...)
-function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
-    else if (k === 'class') el.className = v;
-    else el.setAttribute(k, v === true ? '' : v);
-  }
-  for (const c of children.flat()) {
-    if (c === null || c === undefined || c === false) continue;
-    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
-  }
-  return el;
-}
-
-const pad = (n) => String(n).padStart(2, '0');
 function hhmm(ms) {
   const d = new Date(ms);
   return `${pad(d.getHours())}:${pad(d.getMinutes())}`;
@@ -52,6 +36,19 @@ function when(ms) {
   const sameDay = d.toDateString() === today.toDateString();
   return sameDay ? hhmm(ms) : `${hhmm(ms)} ${pad(d.getDate())}/${pad(d.getMonth() + 1)}`;
 }
+
+// The page shown: the zones (no hash, the default) or the lots (#/lots, #/lots/<code>). A hash,
+// so that Android's back button goes from a lot back to the list.
+function route() {
+  const m = /^#\/lots(?:\/([^/]+))?$/.exec(location.hash);
+  if (!m) return { view: 'zones' };
+  try {
+    return { view: 'lots', lot: m[1] ? decodeURIComponent(m[1]) : null };
+  } catch {
+    return { view: 'lots', lot: null };
+  }
+}
+const onZones = () => route().view === 'zones';
 
 const canIrrigate = () => ['farmer', 'admin'].includes(state.session?.role);
 const canAck = canIrrigate;
@@ -94,6 +91,19 @@ function renderHeader() {
   ];
   bar.replaceChildren(...parts.filter(Boolean));
   document.title = t('app.title');
+}
+
+function renderTabs() {
+  const nav = $('#tabs');
+  if (!state.session) {
+    nav.hidden = true;
+    return;
+  }
+  nav.hidden = false;
+  const view = route().view;
+  const tab = (name, href, label) =>
+    h('a', { class: view === name ? 'tab on' : 'tab', href, 'data-testid': `tab-${name}`, 'aria-current': view === name ? 'page' : null }, label);
+  nav.replaceChildren(tab('zones', '#', t('tab.zones')), tab('lots', '#/lots', t('tab.lots')));
 }
 
 function renderBanner() {
@@ -301,6 +311,7 @@ function renderZoneCard(z) {
 
 // Replaces only the card's live part, so an open chart and the picked duration stay.
 function updateZone(id) {
+  if (!onZones()) return;
   const z = state.zones.find((x) => x.id === id);
   const card = document.getElementById(`zone-${id}`);
   if (!z || !card) return renderDashboard();
@@ -308,6 +319,7 @@ function updateZone(id) {
 }
 
 function renderDashboard() {
+  if (!onZones()) return; // live updates must not replace the lots pages
   const main = $('#main');
   const zones = state.zones.length
     ? state.zones.map(renderZoneCard)
@@ -318,7 +330,21 @@ function renderDashboard() {
 function renderAll() {
   renderHeader();
   renderBanner();
-  if (state.session || state.zones.length) renderDashboard();
+  // The lots need a session; without one (signed out, or offline from the cached page) the
+  // page falls back to the zones, as it always did.
+  if (!state.session && !onZones()) history.replaceState(null, '', location.pathname + location.search);
+  renderTabs();
+  const r = route();
+  if (r.view === 'lots') {
+    showLots($('#main'), r.lot, {
+      session: state.session,
+      zones: state.zones,
+      authLost: () => {
+        state.session = null;
+        renderAll();
+      },
+    });
+  } else if (state.session || state.zones.length) renderDashboard();
   else renderLogin();
 }
 
@@ -415,7 +441,7 @@ async function onLogout() {
   state.notes = {};
   state.minutes = {};
   localStorage.removeItem(CACHE_KEY);
-  renderAll();
+  renderAll(); // the next user starts on the zones page
 }
 
 // --- data and the live stream -----------------------------------------------------------
@@ -550,5 +576,9 @@ if ('serviceWorker' in navigator) {
   window.addEventListener('load', () => navigator.serviceWorker.register('/sw.js').catch(() => {}));
 }
 window.addEventListener('offline', () => setOnline(false));
+window.addEventListener('hashchange', () => {
+  renderAll();
+  window.scrollTo(0, 0);
+});
 
 boot();
