@@ -193,23 +193,7 @@ struct Range {
 };
 
 const char* kind_label(EntryKind k, Lang lang) {
-  if (lang == Lang::en) {
-    switch (k) {
-      case EntryKind::fertiliser:
-        return "fertiliser";
-      case EntryKind::pesticide:
-        return "pesticide";
-      case EntryKind::pruning:
-        return "pruning";
-      case EntryKind::irrigation:
-        return "irrigation";
-      case EntryKind::other:
-        return "other";
-      case EntryKind::harvest:
-        return "harvest";
-    }
-    return "other";
-  }
+  if (lang == Lang::en) return to_string(k);
   switch (k) {
     case EntryKind::fertiliser:
       return "bón phân";

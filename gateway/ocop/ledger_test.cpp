@@ -10,35 +10,23 @@
 #include <functional>
 #include <map>
 
+#include "gateway/ocop/test_store.h"
 #include "gateway/store/schema.h"
 #include "gateway/uplink/line_protocol_test_parser.h"
 
 namespace farmgate::ocop {
 namespace {
 
-class LedgerTest : public ::testing::Test {
+class LedgerTest : public testing::StoreFileTest {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/ocop-ledger-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    auto db = sqlite::Db::open(dir_ + "/farmgate.db");
-    ASSERT_TRUE(db.ok()) << db.error().message;
-    db_.emplace(std::move(*db));
-    // Durability is not under test; fsyncs would make up most of the suite's time.
-    ASSERT_TRUE(db_->exec("PRAGMA synchronous=OFF").ok());
-    auto m = store::migrate(*db_);
-    ASSERT_TRUE(m.ok()) << m.error().message;
-    auto tz = rules::SiteTime::load("Asia/Ho_Chi_Minh");
-    ASSERT_TRUE(tz.ok()) << tz.error().message;
-    tz_.emplace(std::move(*tz));
-    now_ = ms(2026, 7, 1, 10, 0);
+    StoreFileTest::SetUp();
+    now_ = local_ms(2026, 7, 1, 10, 0);
     make_ledger(false);
   }
   void TearDown() override {
     ledger_.reset();
-    db_.reset();
-    std::filesystem::remove_all(dir_);
+    StoreFileTest::TearDown();
   }
 
   void make_ledger(bool outbox) {
@@ -47,12 +35,6 @@ class LedgerTest : public ::testing::Test {
     o.site = "vuon-tu";
     o.outbox = outbox;
     ledger_.emplace(*db_, *tz_, o);
-  }
-
-  std::int64_t ms(int y, int mo, int d, int h, int mi) {
-    auto t = tz_->from_local(y, mo, d, h, mi);
-    EXPECT_TRUE(t.ok());
-    return to_epoch_ms(*t);
   }
 
   NewLot pomelo(const std::string& code = "BUOI-2026") {
@@ -134,9 +116,6 @@ class LedgerTest : public ::testing::Test {
 
   static inline const Actor farmer_{"nông dân Tư", false};
   static inline const Actor officer_{"cán bộ Hà", true};
-  std::string dir_;
-  std::optional<sqlite::Db> db_;
-  std::optional<rules::SiteTime> tz_;
   std::optional<Ledger> ledger_;
   std::int64_t now_ = 0;
 };
@@ -466,7 +445,7 @@ TEST_F(LedgerTest, FinalHarvestClosesTheLot) {
   ASSERT_FALSE(h.ok());
   EXPECT_EQ(h.error().code, "closed");
 
-  insert_run(1, "z1", ms(2026, 6, 29, 6, 0), ms(2026, 6, 29, 6, 10));
+  insert_run(1, "z1", local_ms(2026, 6, 29, 6, 0), local_ms(2026, 6, 29, 6, 10));
   auto n = ledger_->import_runs(now_);
   ASSERT_TRUE(n.ok());
   EXPECT_EQ(*n, 0);
@@ -477,14 +456,15 @@ TEST_F(LedgerTest, FinalHarvestClosesTheLot) {
 TEST_F(LedgerTest, ImportRunsAddsFinishedRunsOnceAndSkipsTheRest) {
   create(pomelo());  // zones z1, z2, planted 2026-01-15
   // 2026-01-14 23:30 UTC is 2026-01-15 06:30 in Ho Chi Minh City: on the planting day.
-  const std::int64_t planting_day = ms(2026, 1, 15, 6, 30);
+  const std::int64_t planting_day = local_ms(2026, 1, 15, 6, 30);
   insert_run(10, "z1", planting_day, planting_day + 600'400, "", 1234.5);
-  insert_run(11, "z2", ms(2026, 3, 1, 17, 0), ms(2026, 3, 1, 17, 5) + 499, "an");
-  insert_run(12, "z3", ms(2026, 3, 1, 17, 0), ms(2026, 3, 1, 17, 10));    // another zone
-  insert_run(13, "z1", ms(2026, 1, 14, 23, 50), ms(2026, 1, 15, 0, 10));  // before planting
-  insert_run(14, "z2", ms(2026, 6, 30, 18, 0), std::nullopt);             // still running
-  insert_run(17, "z1", now_ + 3'600'000, now_ + 4'000'000);               // stamped in the future
-  insert_run(15, "z1", ms(2026, 4, 1, 6, 0), ms(2026, 4, 1, 6, 0));       // no duration
+  insert_run(11, "z2", local_ms(2026, 3, 1, 17, 0), local_ms(2026, 3, 1, 17, 5) + 499, "an");
+  insert_run(12, "z3", local_ms(2026, 3, 1, 17, 0), local_ms(2026, 3, 1, 17, 10));  // another zone
+  insert_run(13, "z1", local_ms(2026, 1, 14, 23, 50),
+             local_ms(2026, 1, 15, 0, 10));                          // before planting
+  insert_run(14, "z2", local_ms(2026, 6, 30, 18, 0), std::nullopt);  // still running
+  insert_run(17, "z1", now_ + 3'600'000, now_ + 4'000'000);          // stamped in the future
+  insert_run(15, "z1", local_ms(2026, 4, 1, 6, 0), local_ms(2026, 4, 1, 6, 0));  // no duration
   NewEntry typed;
   typed.kind = EntryKind::other;
   typed.date = "2026-02-01";
@@ -540,7 +520,7 @@ TEST_F(LedgerTest, ImportRunsAddsFinishedRunsOnceAndSkipsTheRest) {
   auto fourth = ledger_->import_runs(now_ + 4);
   ASSERT_TRUE(fourth.ok());
   EXPECT_EQ(*fourth, 0);  // z1's runs since 2026-03-01 have no duration
-  insert_run(16, "z1", ms(2026, 5, 1, 6, 0), ms(2026, 5, 1, 6, 15));
+  insert_run(16, "z1", local_ms(2026, 5, 1, 6, 0), local_ms(2026, 5, 1, 6, 15));
   auto fifth = ledger_->import_runs(now_ + 5);
   ASSERT_TRUE(fifth.ok());
   EXPECT_EQ(*fifth, 2);
@@ -549,8 +529,9 @@ TEST_F(LedgerTest, ImportRunsAddsFinishedRunsOnceAndSkipsTheRest) {
 
 TEST_F(LedgerTest, FinalHarvestBringsInTheSeasonsLastRunsFirst) {
   create(pomelo());
-  insert_run(1, "z2", ms(2026, 6, 27, 6, 0), ms(2026, 6, 27, 6, 20));
-  insert_run(2, "z2", ms(2026, 6, 29, 6, 0), ms(2026, 6, 29, 6, 20));  // after the harvest
+  insert_run(1, "z2", local_ms(2026, 6, 27, 6, 0), local_ms(2026, 6, 27, 6, 20));
+  insert_run(2, "z2", local_ms(2026, 6, 29, 6, 0),
+             local_ms(2026, 6, 29, 6, 20));  // after the harvest
   auto h = add(harvest("2026-06-28", 700, true));
   ASSERT_TRUE(h.ok()) << h.error().message;
   EXPECT_EQ(h->seq, 2);
@@ -567,8 +548,9 @@ TEST_F(LedgerTest, ChainVerifiesAfterManyAppends) {
     e.amount = 0.1 * i;  // values without a short exact decimal form
     e.note = "lần " + std::to_string(i);
     ASSERT_TRUE(add(e).ok());
-    insert_run(100 + i, i % 2 ? "z1" : "z2", ms(2026, 3, 1, 6, i), ms(2026, 3, 1, 6, i) + 33'333,
-               "", i % 3 ? std::optional<double>(i / 7.0) : std::nullopt);
+    insert_run(100 + i, i % 2 ? "z1" : "z2", local_ms(2026, 3, 1, 6, i),
+               local_ms(2026, 3, 1, 6, i) + 33'333, "",
+               i % 3 ? std::optional<double>(i / 7.0) : std::nullopt);
     if (i % 10 == 9) {
       ASSERT_TRUE(ledger_->import_runs(now_).ok());
     }

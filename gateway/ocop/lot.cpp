@@ -10,25 +10,6 @@
 namespace farmgate::ocop {
 namespace {
 
-std::optional<std::chrono::year_month_day> parse_date(std::string_view s) {
-  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
-  auto number = [&s](std::size_t from, std::size_t len) -> std::optional<int> {
-    int v = 0;
-    for (std::size_t i = from; i < from + len; ++i) {
-      if (s[i] < '0' || s[i] > '9') return std::nullopt;
-      v = v * 10 + (s[i] - '0');
-    }
-    return v;
-  };
-  const auto y = number(0, 4), m = number(5, 2), d = number(8, 2);
-  if (!y || !m || !d || *y < 1) return std::nullopt;
-  const std::chrono::year_month_day ymd{std::chrono::year{*y},
-                                        std::chrono::month{static_cast<unsigned>(*m)},
-                                        std::chrono::day{static_cast<unsigned>(*d)}};
-  if (!ymd.ok()) return std::nullopt;
-  return ymd;
-}
-
 // The canonical text hashed for the chain: each field tagged with its type and prefixed with its
 // length, so no choice of field contents can make two different records read the same.
 class Canon {
@@ -128,6 +109,32 @@ bool valid_lot_code(std::string_view code) {
                      [&](char c) { return alnum(c) || c == '.' || c == '_' || c == '-'; });
 }
 
+std::optional<std::chrono::year_month_day> parse_date(std::string_view s) {
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
+  auto number = [&s](std::size_t from, std::size_t len) -> std::optional<int> {
+    int v = 0;
+    for (std::size_t i = from; i < from + len; ++i) {
+      if (s[i] < '0' || s[i] > '9') return std::nullopt;
+      v = v * 10 + (s[i] - '0');
+    }
+    return v;
+  };
+  const auto y = number(0, 4), m = number(5, 2), d = number(8, 2);
+  if (!y || !m || !d || *y < 1) return std::nullopt;
+  const std::chrono::year_month_day ymd{std::chrono::year{*y},
+                                        std::chrono::month{static_cast<unsigned>(*m)},
+                                        std::chrono::day{static_cast<unsigned>(*d)}};
+  if (!ymd.ok()) return std::nullopt;
+  return ymd;
+}
+
+std::string date_text(std::chrono::year_month_day d) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(d.year()),
+                static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
+  return buf;
+}
+
 bool valid_date(std::string_view date) {
   return parse_date(date).has_value();
 }
@@ -135,11 +142,8 @@ bool valid_date(std::string_view date) {
 std::string add_days(std::string_view date, int days) {
   const auto ymd = parse_date(date);
   if (!ymd) return std::string(date);
-  const std::chrono::year_month_day out{std::chrono::sys_days(*ymd) + std::chrono::days{days}};
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(out.year()),
-                static_cast<unsigned>(out.month()), static_cast<unsigned>(out.day()));
-  return buf;
+  return date_text(
+      std::chrono::year_month_day{std::chrono::sys_days(*ymd) + std::chrono::days{days}});
 }
 
 Result<std::string> normalize_gtin(std::string_view gtin) {

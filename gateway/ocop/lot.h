@@ -11,6 +11,7 @@
 // an instant. Times of irrigation runs are epoch milliseconds.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -88,8 +89,11 @@ struct Entry {
 // 1-20 characters of [A-Za-z0-9._-], starting with a letter or digit: fits GS1's AI (10) and a
 // URL path segment unchanged.
 bool valid_lot_code(std::string_view code);
-// A calendar date "YYYY-MM-DD" that exists (no 30 February).
+// A calendar date "YYYY-MM-DD" that exists (no 30 February); nullopt for anything else.
+std::optional<std::chrono::year_month_day> parse_date(std::string_view date);
 bool valid_date(std::string_view date);
+// "YYYY-MM-DD".
+std::string date_text(std::chrono::year_month_day date);
 // `date` plus `days` (may be negative), as YYYY-MM-DD. `date` must be valid_date().
 std::string add_days(std::string_view date, int days);
 // A GTIN-8, -12, -13 or -14 with a correct check digit, as 14 digits (left-padded with zeros).

@@ -42,23 +42,6 @@ std::string number(double value, int decimals, Lang lang, bool trim = false) {
   return out;
 }
 
-std::optional<std::chrono::year_month_day> parse_date(std::string_view s) {
-  if (s.size() < 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
-  int parts[3] = {0, 0, 0};
-  const std::size_t at[3] = {0, 5, 8}, len[3] = {4, 2, 2};
-  for (int p = 0; p < 3; ++p) {
-    for (std::size_t i = at[p]; i < at[p] + len[p]; ++i) {
-      if (s[i] < '0' || s[i] > '9') return std::nullopt;
-      parts[p] = parts[p] * 10 + (s[i] - '0');
-    }
-  }
-  const std::chrono::year_month_day ymd{std::chrono::year{parts[0]},
-                                        std::chrono::month{static_cast<unsigned>(parts[1])},
-                                        std::chrono::day{static_cast<unsigned>(parts[2])}};
-  if (!ymd.ok()) return std::nullopt;
-  return ymd;
-}
-
 std::string two(unsigned v) {
   return (v < 10 ? "0" : "") + std::to_string(v);
 }
@@ -73,7 +56,7 @@ std::string date_in(std::chrono::year_month_day d, Lang lang) {
 // A stored "YYYY-MM-DD" (optionally followed by a time, kept as is) as its reader writes dates,
 // escaped; text that is not such a date is shown escaped as it was stored.
 std::string date(std::string_view ymd, Lang lang) {
-  const auto d = parse_date(ymd);
+  const auto d = parse_date(ymd.substr(0, 10));
   if (!d) return html_escape(ymd);
   return date_in(*d, lang) + html_escape(ymd.substr(10));
 }

@@ -226,15 +226,6 @@ json::object lot_summary(const Lot& lot, const std::vector<Entry>& entries) {
   return o;
 }
 
-json::object chain_json(const ChainCheck& c) {
-  json::object o;
-  o["ok"] = c.ok;
-  o["entries"] = c.entries;
-  o["broken_at"] = c.ok ? json::value(nullptr) : json::value(c.broken_at);
-  o["reason"] = c.reason;
-  return o;
-}
-
 Lang lang_of(const Request& req) {
   const auto l = req.query_param("lang");
   return l && *l == "en" ? Lang::en : Lang::vi;
@@ -376,7 +367,7 @@ void register_ocop_routes(http::HttpServer& server, http::Access& access, OcopSe
         json::object o;
         o["lot"] = json::parse(lot_json(lot));
         o["entries"] = std::move(list);
-        o["chain"] = chain_json(*chain);
+        o["chain"] = json::parse(chain_json(*chain));
         o["url"] = url ? json::value(*url) : json::value(nullptr);
         o["harvest_kg"] = t.harvest_kg;
         o["yield_kg_ha"] = t.yield_kg_ha ? json::value(*t.yield_kg_ha) : json::value(nullptr);

@@ -23,28 +23,6 @@ Error sql_error(const Error& e) {
   return make_error("sqlite", e.message);
 }
 
-// "YYYY-MM-DD" as a calendar date; nullopt for anything else (a row edited by hand).
-std::optional<std::chrono::year_month_day> parse_date(std::string_view s) {
-  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
-  int y = 0;
-  unsigned m = 0, d = 0;
-  const char* p = s.data();
-  if (std::from_chars(p, p + 4, y).ptr != p + 4) return std::nullopt;
-  if (std::from_chars(p + 5, p + 7, m).ptr != p + 7) return std::nullopt;
-  if (std::from_chars(p + 8, p + 10, d).ptr != p + 10) return std::nullopt;
-  const std::chrono::year_month_day ymd{std::chrono::year{y}, std::chrono::month{m},
-                                        std::chrono::day{d}};
-  if (!ymd.ok()) return std::nullopt;
-  return ymd;
-}
-
-std::string date_text(std::chrono::year_month_day d) {
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(d.year()),
-                static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
-  return buf;
-}
-
 std::chrono::year_month_day plus_days(std::chrono::year_month_day d, int days) {
   return std::chrono::year_month_day{std::chrono::sys_days{d} + std::chrono::days{days}};
 }
@@ -405,6 +383,10 @@ std::string lot_json(const Lot& lot) {
 
 std::string entry_json(const Entry& entry) {
   return http::to_json_text(entry_object(entry));
+}
+
+std::string chain_json(const ChainCheck& chain) {
+  return http::to_json_text(chain_object(chain));
 }
 
 }  // namespace farmgate::ocop

@@ -58,8 +58,11 @@ Result<TraceRecord> build_trace(Ledger& ledger, const std::string& code, std::in
 // The record as JSON (docs/openapi.yaml, LotRecord): {"lot":{...},"season":{...},"soil":{...},
 // "canopy":[...],"water":{...},"harvests":[...],"diary":[...],"chain":{...},"url":...}.
 std::string trace_json(const TraceRecord& record);
-// One lot (as in GET /api/v1/lots) and one entry as JSON objects' text, shared with the routes.
+// One lot (as in GET /api/v1/lots), one entry and a chain check as JSON objects' text, shared
+// with the routes.
 std::string lot_json(const Lot& lot);
 std::string entry_json(const Entry& entry);
+// {"ok","entries","broken_at","reason"}: broken_at null while the chain verifies.
+std::string chain_json(const ChainCheck& chain);
 
 }  // namespace farmgate::ocop

@@ -9,6 +9,7 @@
 
 #include <boost/json.hpp>
 
+#include "gateway/ocop/test_store.h"
 #include "gateway/store/schema.h"
 
 namespace farmgate::ocop {
@@ -20,31 +21,8 @@ constexpr std::int64_t kMinute = 60'000;
 
 // A store with lots written straight into its tables (not through the Ledger), so the record's
 // arithmetic is tested on rows whose every number the test chose.
-class TraceTest : public ::testing::Test {
+class TraceTest : public testing::StoreFileTest {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/farmgate-trace-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    auto db = sqlite::Db::open(dir_ + "/farmgate.db");
-    ASSERT_TRUE(db.ok()) << db.error().message;
-    db_.emplace(std::move(*db));
-    ASSERT_TRUE(store::migrate(*db_).ok());
-    auto tz = rules::SiteTime::load("Asia/Ho_Chi_Minh");
-    ASSERT_TRUE(tz.ok()) << tz.error().message;
-    tz_.emplace(std::move(*tz));
-  }
-  void TearDown() override {
-    db_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-
-  void exec(const std::string& sql) { ASSERT_TRUE(db_->exec(sql).ok()) << sql; }
-
-  std::int64_t local_ms(int y, int m, int d, int hh = 0, int mm = 0) {
-    return to_epoch_ms(tz_->from_local(y, m, d, hh, mm).value());
-  }
-
   void add_lot(const std::string& code, std::vector<LotZone> zones, const std::string& planted) {
     Lot lot;
     lot.code = code;
@@ -151,9 +129,6 @@ class TraceTest : public ::testing::Test {
     return r.ok() ? std::move(*r) : TraceRecord{};
   }
 
-  std::string dir_;
-  std::optional<sqlite::Db> db_;
-  std::optional<rules::SiteTime> tz_;
   std::map<std::string, std::pair<std::string, std::int64_t>> heads_;  // lot: head, entries
 };
 

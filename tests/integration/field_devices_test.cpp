@@ -287,20 +287,7 @@ class FieldDevicesTest : public ::testing::Test {
   // Literal values only, so that `farmgate check` and `farmgate user` read the same file without
   // the environment.
   std::string config_text() const {
-    return std::string("site: ") + kSite + "\n" +
-           "timezone: Asia/Ho_Chi_Minh\n"
-           "data_dir: " +
-           data_dir_ + "\n" +
-           "mqtt:\n"
-           "  url: " +
-           broker_->url() + "\n" + "  client_id: farmgate-" + kSite + "\n" +
-           "  reconnect_min: 250ms\n"
-           "  reconnect_max: 2s\n"
-           "http:\n"
-           "  listen: 127.0.0.1:" +
-           std::to_string(http_port_) + "\n" +
-           "store:\n"
-           "  batch_interval: 100ms\n"
+    return config_head(kSite, data_dir_, broker_->url(), http_port_) +
            "zones:\n"
            "  - {id: z1, name: Vườn bưởi}\n"
            "  - {id: z2, name: Vườn cam}\n"

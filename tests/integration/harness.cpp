@@ -837,6 +837,24 @@ std::string farmgate_binary() {
 #endif
 }
 
+std::string config_head(const std::string& site, const std::string& data_dir,
+                        const std::string& mqtt_url, int http_port) {
+  return "site: " + site + "\n" +
+         "timezone: Asia/Ho_Chi_Minh\n"
+         "data_dir: " +
+         data_dir + "\n" +
+         "mqtt:\n"
+         "  url: " +
+         mqtt_url + "\n" + "  client_id: farmgate-" + site + "\n" +
+         "  reconnect_min: 250ms\n"
+         "  reconnect_max: 2s\n"
+         "http:\n"
+         "  listen: 127.0.0.1:" +
+         std::to_string(http_port) + "\n" +
+         "store:\n"
+         "  batch_interval: 100ms\n";
+}
+
 std::string source_dir() {
 #ifdef FARMGATE_SOURCE_DIR
   return FARMGATE_SOURCE_DIR;

@@ -265,7 +265,14 @@ class MqttCollector {
 
 std::string sim_binary();       // FARMGATE_SIM_BIN, or "" when it was not built
 std::string farmgate_binary();  // FARMGATE_BIN, or "" when it was not built
-std::string source_dir();       // FARMGATE_SOURCE_DIR
+
+// The top of a test gateway's configuration, literal values only (so `farmgate user`, `check`
+// and `export` read the same file as the daemon, without its environment): site, time zone,
+// data_dir, mqtt (quick reconnects), http on 127.0.0.1:`http_port` and a store that commits
+// every 100 ms. The test appends its zones, devices and the rest.
+std::string config_head(const std::string& site, const std::string& data_dir,
+                        const std::string& mqtt_url, int http_port);
+std::string source_dir();  // FARMGATE_SOURCE_DIR
 
 // The JSON line farmgate-sim prints on exit.
 struct SimSummary {

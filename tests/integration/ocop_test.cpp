@@ -270,20 +270,7 @@ class OcopLifecycleTest : public ::testing::Test {
   // daemon without its environment. The reference farm cut down: z1 has the lot, the pump and
   // valve are farmgate-sim's relays, the line's flow meter gives runs their volume.
   std::string config_text() const {
-    return std::string("site: ") + kSite + "\n" +
-           "timezone: Asia/Ho_Chi_Minh\n"
-           "data_dir: " +
-           data_dir_ + "\n" +
-           "mqtt:\n"
-           "  url: " +
-           broker_->url() + "\n" + "  client_id: farmgate-" + kSite + "\n" +
-           "  reconnect_min: 250ms\n"
-           "  reconnect_max: 2s\n"
-           "http:\n"
-           "  listen: 127.0.0.1:" +
-           std::to_string(http_port_) + "\n" +
-           "store:\n"
-           "  batch_interval: 100ms\n"
+    return config_head(kSite, data_dir_, broker_->url(), http_port_) +
            "ocop:\n"
            "  gs1_base_url: https://htx.example.vn\n"
            "  lot_url: \"https://htx.example.vn/lo/{lot}\"\n"
