@@ -678,16 +678,23 @@ Result<int> Ledger::import_runs(std::int64_t now_ms) {
   return added;
 }
 
-Result<ChainCheck> Ledger::verify(const std::string& code) {
+Result<std::optional<Ledger::LotEntries>> Ledger::read(const std::string& code) {
   auto tx = Tx::begin(db_, false);
   if (!tx) return tx.error();
   auto lot = load_lot(db_, code);
   if (!lot) return lot.error();
-  if (!*lot) return make_error("not_found", "no lot '" + code + "'");
+  if (!*lot) return std::optional<LotEntries>{};
   auto entries = load_entries(db_, code);
   if (!entries) return entries.error();
   if (auto r = tx->commit(); !r) return r.error();
-  return verify_chain(**lot, *entries);
+  return std::optional<LotEntries>{LotEntries{std::move(**lot), std::move(*entries)}};
+}
+
+Result<ChainCheck> Ledger::verify(const std::string& code) {
+  auto read_back = read(code);
+  if (!read_back) return read_back.error();
+  if (!*read_back) return make_error("not_found", "no lot '" + code + "'");
+  return verify_chain((*read_back)->lot, (*read_back)->entries);
 }
 
 }  // namespace farmgate::ocop

@@ -87,6 +87,13 @@ class Ledger {
   Result<std::optional<Lot>> lot(const std::string& code);
   // The lot's entries in seq order (the chain's order).
   Result<std::vector<Entry>> entries(const std::string& code);
+  // The lot and its entries read in one snapshot, so an entry appended meanwhile cannot make
+  // the pair look like a broken chain. nullopt for no such lot.
+  struct LotEntries {
+    Lot lot;
+    std::vector<Entry> entries;
+  };
+  Result<std::optional<LotEntries>> read(const std::string& code);
   // The lots whose zones include `zone`, or all when it is empty, with their entries dated in
   // [from, to] (YYYY-MM-DD, inclusive; "" = unbounded), for the diary export. By lot, then seq.
   Result<std::vector<Entry>> entries_between(const std::string& zone, const std::string& from,

@@ -274,23 +274,21 @@ void with_ledger(OcopService& service, Responder out,
   if (!queued) out(busy());
 }
 
-// The GET routes of one lot that need the lot and its entries.
-using LotView =
-    std::function<Response(Ledger&, const Lot&, const std::vector<Entry>&, std::int64_t now_ms)>;
+// The GET routes of one lot: they answer from the lot and its entries, read in one snapshot.
+using LotView = std::function<Response(Ledger&, const Request&, const Lot&,
+                                       const std::vector<Entry>&, std::int64_t now_ms)>;
 
 void view_lot(http::HttpServer& server, http::Access& access, OcopService& service,
               const char* pattern, LotView view) {
   server.route_async(
       Verb::get, pattern, [&access, &service, view](const Request& req, Responder out) {
         guard(access, kView, req, out, [&service, out, req, view](const Principal&) {
-          const std::string code(req.param("lot"));
-          with_ledger(service, out, [out, code, view](Ledger& ledger, std::int64_t now) {
-            auto lot = ledger.lot(code);
+          with_ledger(service, out, [out, req, view](Ledger& ledger, std::int64_t now) {
+            const std::string code(req.param("lot"));
+            auto lot = ledger.read(code);
             if (!lot) return out(ledger_error(lot.error()));
             if (!*lot) return out(no_lot(code));
-            auto entries = ledger.entries(code);
-            if (!entries) return out(ledger_error(entries.error()));
-            out(view(ledger, **lot, *entries, now));
+            out(view(ledger, req, (*lot)->lot, (*lot)->entries, now));
           });
         });
       });
@@ -329,9 +327,9 @@ void register_ocop_routes(http::HttpServer& server, http::Access& access, OcopSe
         if (!lots) return out(ledger_error(lots.error()));
         json::array list;
         for (const Lot& lot : *lots) {
-          auto entries = ledger.entries(lot.code);
-          if (!entries) return out(ledger_error(entries.error()));
-          list.push_back(lot_summary(lot, *entries));
+          auto read_back = ledger.read(lot.code);
+          if (!read_back) return out(ledger_error(read_back.error()));
+          if (*read_back) list.push_back(lot_summary((*read_back)->lot, (*read_back)->entries));
         }
         json::object o;
         o["lots"] = std::move(list);
@@ -355,91 +353,71 @@ void register_ocop_routes(http::HttpServer& server, http::Access& access, OcopSe
     });
   });
 
-  view_lot(
-      server, access, service, "/api/v1/lots/{lot}",
-      [&service](Ledger& ledger, const Lot& lot, const std::vector<Entry>& entries, std::int64_t) {
-        auto chain = ledger.verify(lot.code);
-        if (!chain) return ledger_error(chain.error());
-        json::array list;
-        for (const auto& e : entries) list.push_back(json::parse(entry_json(e)));
-        const Totals t = totals(lot, entries);
-        const auto url = url_of(service, lot);
-        json::object o;
-        o["lot"] = json::parse(lot_json(lot));
-        o["entries"] = std::move(list);
-        o["chain"] = json::parse(chain_json(*chain));
-        o["url"] = url ? json::value(*url) : json::value(nullptr);
-        o["harvest_kg"] = t.harvest_kg;
-        o["yield_kg_ha"] = t.yield_kg_ha ? json::value(*t.yield_kg_ha) : json::value(nullptr);
-        return Response::json(http::to_json_text(o));
-      });
+  view_lot(server, access, service, "/api/v1/lots/{lot}",
+           [&service](Ledger&, const Request&, const Lot& lot, const std::vector<Entry>& entries,
+                      std::int64_t) {
+             json::array list;
+             for (const auto& e : entries) list.push_back(json::parse(entry_json(e)));
+             const Totals t = totals(lot, entries);
+             const auto url = url_of(service, lot);
+             json::object o;
+             o["lot"] = json::parse(lot_json(lot));
+             o["entries"] = std::move(list);
+             o["chain"] = json::parse(chain_json(verify_chain(lot, entries)));
+             o["url"] = url ? json::value(*url) : json::value(nullptr);
+             o["harvest_kg"] = t.harvest_kg;
+             o["yield_kg_ha"] = t.yield_kg_ha ? json::value(*t.yield_kg_ha) : json::value(nullptr);
+             return Response::json(http::to_json_text(o));
+           });
 
   add_entry_route(server, access, service, "/api/v1/lots/{lot}/diary", kDiary, false);
   add_entry_route(server, access, service, "/api/v1/lots/{lot}/harvests", kHarvest, true);
 
-  server.route_async(
-      Verb::get, "/api/v1/lots/{lot}/record", [&](const Request& req, Responder out) {
-        guard(access, kView, req, out, [&service, out, req](const Principal&) {
-          const std::string code(req.param("lot"));
-          const auto format = req.query_param("format").value_or("json");
-          if (format != "json" && format != "html") {
-            return out(bad_body("format must be json or html"));
-          }
-          const bool as_html = format == "html";
-          const Lang lang = lang_of(req);
-          with_ledger(service, out,
-                      [&service, out, code, as_html, lang](Ledger& ledger, std::int64_t now) {
-                        auto lot = ledger.lot(code);
-                        if (!lot) return out(ledger_error(lot.error()));
-                        if (!*lot) return out(no_lot(code));
-                        const std::string url = url_of(service, **lot).value_or("");
-                        auto record = build_trace(ledger, code, now, url);
-                        if (!record) return out(ledger_error(record.error()));
-                        if (!as_html) return out(Response::json(trace_json(*record)));
-                        std::string svg;
-                        if (!url.empty()) {
-                          if (auto q = qr_svg(url)) svg = std::move(*q);
-                        }
-                        out(html(trace_page(*record, svg, lang, local_minute(service.tz(), now))));
-                      });
-        });
-      });
+  view_lot(server, access, service, "/api/v1/lots/{lot}/record",
+           [&service](Ledger& ledger, const Request& req, const Lot& lot, const std::vector<Entry>&,
+                      std::int64_t now) {
+             const auto format = req.query_param("format").value_or("json");
+             if (format != "json" && format != "html") {
+               return bad_body("format must be json or html");
+             }
+             const std::string url = url_of(service, lot).value_or("");
+             auto record = build_trace(ledger, lot.code, now, url);
+             if (!record) return ledger_error(record.error());
+             if (format == "json") return Response::json(trace_json(*record));
+             std::string svg;
+             if (!url.empty()) {
+               if (auto q = qr_svg(url)) svg = std::move(*q);
+             }
+             return html(trace_page(*record, svg, lang_of(req), local_minute(service.tz(), now)));
+           });
 
-  view_lot(server, access, service, "/api/v1/lots/{lot}/qr.svg",
-           [&service](Ledger&, const Lot& lot, const std::vector<Entry>&, std::int64_t) {
+  view_lot(
+      server, access, service, "/api/v1/lots/{lot}/qr.svg",
+      [&service](Ledger&, const Request&, const Lot& lot, const std::vector<Entry>&, std::int64_t) {
+        auto url = lot_url(service.config(), lot);
+        if (!url) return ledger_error(url.error());
+        auto svg = qr_svg(*url);
+        if (!svg) return Response::error(500, "qr", svg.error().message);
+        return Response::text(std::move(*svg), 200, "image/svg+xml");
+      });
+  view_lot(
+      server, access, service, "/api/v1/lots/{lot}/qr.png",
+      [&service](Ledger&, const Request&, const Lot& lot, const std::vector<Entry>&, std::int64_t) {
+        auto url = lot_url(service.config(), lot);
+        if (!url) return ledger_error(url.error());
+        auto png = qr_png(*url);
+        if (!png) return Response::error(500, "qr", png.error().message);
+        return Response::text(std::move(*png), 200, "image/png");
+      });
+  view_lot(server, access, service, "/api/v1/lots/{lot}/label",
+           [&service](Ledger&, const Request& req, const Lot& lot,
+                      const std::vector<Entry>& entries, std::int64_t) {
              auto url = lot_url(service.config(), lot);
              if (!url) return ledger_error(url.error());
              auto svg = qr_svg(*url);
              if (!svg) return Response::error(500, "qr", svg.error().message);
-             return Response::text(std::move(*svg), 200, "image/svg+xml");
+             return html(label_page(lot, last_harvest(entries), *url, *svg, lang_of(req)));
            });
-  view_lot(server, access, service, "/api/v1/lots/{lot}/qr.png",
-           [&service](Ledger&, const Lot& lot, const std::vector<Entry>&, std::int64_t) {
-             auto url = lot_url(service.config(), lot);
-             if (!url) return ledger_error(url.error());
-             auto png = qr_png(*url);
-             if (!png) return Response::error(500, "qr", png.error().message);
-             return Response::text(std::move(*png), 200, "image/png");
-           });
-
-  server.route_async(Verb::get, "/api/v1/lots/{lot}/label", [&](const Request& req, Responder out) {
-    guard(access, kView, req, out, [&service, out, req](const Principal&) {
-      const std::string code(req.param("lot"));
-      const Lang lang = lang_of(req);
-      with_ledger(service, out, [&service, out, code, lang](Ledger& ledger, std::int64_t) {
-        auto lot = ledger.lot(code);
-        if (!lot) return out(ledger_error(lot.error()));
-        if (!*lot) return out(no_lot(code));
-        auto entries = ledger.entries(code);
-        if (!entries) return out(ledger_error(entries.error()));
-        auto url = lot_url(service.config(), **lot);
-        if (!url) return out(ledger_error(url.error()));
-        auto svg = qr_svg(*url);
-        if (!svg) return out(Response::error(500, "qr", svg.error().message));
-        out(html(label_page(**lot, last_harvest(*entries), *url, *svg, lang)));
-      });
-    });
-  });
 
   server.route_async(Verb::get, "/api/v1/export/{kind}", [&](const Request& req, Responder out) {
     guard(access, kExport, req, out, [&service, out, req](const Principal&) {

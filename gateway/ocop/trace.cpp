@@ -160,24 +160,6 @@ Result<std::vector<WeekPoint>> canopy_weeks(sqlite::Db& db, const rules::SiteTim
   return weeks;
 }
 
-// The lot and its entries as one consistent pair. The ledger reads them in two steps; an entry
-// appended in between (entries only ever grow) would show as a count that does not match and a
-// chain that looks broken, so such a pair is read again. A mismatch that stays is the chain
-// check's to report.
-Result<std::pair<Lot, std::vector<Entry>>> load_consistent(Ledger& ledger,
-                                                           const std::string& code) {
-  for (int attempt = 1;; ++attempt) {
-    auto lot = ledger.lot(code);
-    if (!lot) return lot.error();
-    if (!*lot) return make_error("not_found", "no lot '" + code + "'");
-    auto entries = ledger.entries(code);
-    if (!entries) return entries.error();
-    if ((*lot)->entries == static_cast<std::int64_t>(entries->size()) || attempt == 3) {
-      return std::pair{std::move(**lot), std::move(*entries)};
-    }
-  }
-}
-
 // Derived figures are rounded for people, to two decimals but never below three significant
 // digits (a drip line's 0.00336 L/kg must not read as 0); sums stay exact.
 double round2(double v) {
@@ -274,12 +256,13 @@ json::value stats_value(const Stats& s) {
 
 Result<TraceRecord> build_trace(Ledger& ledger, const std::string& code, std::int64_t now_ms,
                                 const std::string& url) {
-  auto loaded = load_consistent(ledger, code);
+  auto loaded = ledger.read(code);
   if (!loaded) return loaded.error();
+  if (!*loaded) return make_error("not_found", "no lot '" + code + "'");
 
   TraceRecord r;
-  r.lot = std::move(loaded->first);
-  r.entries = std::move(loaded->second);
+  r.lot = std::move((*loaded)->lot);
+  r.entries = std::move((*loaded)->entries);
   r.url = url;
   // Checked on what is shown, not on a second read that could differ from it.
   r.chain = verify_chain(r.lot, r.entries);
