@@ -98,6 +98,7 @@ class NullSink final : public rules::ActionSink {
     return {};
   }
   bool zone_running(const std::string&) const override { return false; }
+  bool run_active(std::uint64_t) const override { return false; }
   void alarm(Severity, const std::string&, const std::string&) override { ++alarms; }
   void publish(const std::string&, const std::string&, bool) override {}
   int alarms = 0;

@@ -173,7 +173,7 @@ Result<std::uint64_t> ReplayActions::irrigate(const std::string& zone, Millis du
   a.granted = granted;
   a.ran = granted;
   actions_.push_back(std::move(a));
-  runs_.push_back(Run{zone, line, now + granted, actions_.size() - 1});
+  runs_.push_back(Run{zone, line, now + granted, actions_.size() - 1, next_id_});
   return next_id_++;
 }
 
@@ -218,6 +218,12 @@ bool ReplayActions::zone_running(const std::string& zone) const {
   const Timestamp now = clock_.now();
   return std::any_of(runs_.begin(), runs_.end(),
                      [&](const Run& r) { return r.zone == zone && r.ends > now; });
+}
+
+bool ReplayActions::run_active(std::uint64_t run_id) const {
+  const Timestamp now = clock_.now();
+  return std::any_of(runs_.begin(), runs_.end(),
+                     [&](const Run& r) { return r.id == run_id && r.ends > now; });
 }
 
 void ReplayActions::alarm(Severity s, const std::string& code, const std::string& message) {

@@ -91,6 +91,7 @@ class ReplayActions final : public rules::ActionSink {
   Result<void> stop(const std::string& zone, const std::string& why,
                     const std::string& who) override;
   bool zone_running(const std::string& zone) const override;
+  bool run_active(std::uint64_t run_id) const override;
   void alarm(Severity s, const std::string& code, const std::string& message) override;
   void publish(const std::string& topic, const std::string& payload, bool retain) override;
 
@@ -110,6 +111,7 @@ class ReplayActions final : public rules::ActionSink {
     std::string line;
     Timestamp ends{};
     std::size_t action = 0;  // index into actions_
+    std::uint64_t id = 0;    // as irrigate returned it
   };
 
   Actuator* valve_of(const std::string& zone);

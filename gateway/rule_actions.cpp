@@ -21,6 +21,13 @@ bool RuleActions::zone_running(const std::string& zone) const {
   return false;
 }
 
+bool RuleActions::run_active(std::uint64_t run_id) const {
+  for (const auto& z : supervisor_.zones()) {
+    if (z.run && z.run->id == run_id) return true;
+  }
+  return false;
+}
+
 void RuleActions::alarm(Severity s, const std::string& code, const std::string& message) {
   events_.raise(Event{s, code, "rules", message, clock_.now()});
 }

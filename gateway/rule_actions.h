@@ -22,6 +22,7 @@ class RuleActions final : public rules::ActionSink {
   Result<void> stop(const std::string& zone, const std::string& why,
                     const std::string& who) override;
   bool zone_running(const std::string& zone) const override;
+  bool run_active(std::uint64_t run_id) const override;
   void alarm(Severity s, const std::string& code, const std::string& message) override;
   void publish(const std::string& topic, const std::string& payload, bool retain) override;
 

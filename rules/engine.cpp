@@ -133,7 +133,7 @@ void Engine::watch_runs(CompiledRule& rule, Timestamp now) {
     const config::RuleAction& a = rule.cfg.then[it->action];
     // Over (its duration, the supervisor or a person ended it): a later run in the zone is not
     // ours to stop.
-    if (now >= it->ends || !sink_.zone_running(a.zone)) {
+    if (now >= it->ends || !sink_.run_active(it->id)) {
       it = runs.erase(it);
       continue;
     }

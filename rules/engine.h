@@ -34,6 +34,10 @@ class ActionSink {
   virtual Result<void> stop(const std::string& zone, const std::string& why,
                             const std::string& who) = 0;
   virtual bool zone_running(const std::string& zone) const = 0;
+  // Whether the run `irrigate` returned this id for is still going. A rule's `until` stops only
+  // its own run: once that ended (early, by a person or the supervisor), a run someone else
+  // started in the zone right after is not the rule's to stop.
+  virtual bool run_active(std::uint64_t run_id) const = 0;
   virtual void alarm(Severity s, const std::string& code, const std::string& message) = 0;
   virtual void publish(const std::string& topic, const std::string& payload, bool retain) = 0;
 };

@@ -28,7 +28,8 @@ class RecordingSink final : public ActionSink {
                     who);
     if (!refuse_with.empty()) return make_error("refused", refuse_with);
     running_until[zone] = clock_.now() + duration;
-    return ++next_id_;
+    running_id[zone] = ++next_id_;
+    return next_id_;
   }
   Result<void> stop(const std::string& zone, const std::string& why,
                     const std::string& who) override {
@@ -39,6 +40,12 @@ class RecordingSink final : public ActionSink {
   bool zone_running(const std::string& zone) const override {
     const auto it = running_until.find(zone);
     return it != running_until.end() && clock_.now() < it->second;
+  }
+  bool run_active(std::uint64_t run_id) const override {
+    for (const auto& [zone, id] : running_id) {
+      if (id == run_id && zone_running(zone)) return true;
+    }
+    return false;
   }
   void alarm(Severity s, const std::string& code, const std::string& message) override {
     alarms.push_back(std::string(to_string(s)) + " " + code);
@@ -52,6 +59,7 @@ class RecordingSink final : public ActionSink {
   std::vector<std::string> alarms;
   std::vector<std::string> alarm_messages;
   std::map<std::string, Timestamp> running_until;
+  std::map<std::string, std::uint64_t> running_id;  // the zone's latest run
   std::string refuse_with;
 
  private:
@@ -128,6 +136,19 @@ TEST_F(EngineTest, UntilStopsOnlyTheRunTheRuleStarted) {
   sink_.running_until["z1"] = clock_.now() + 10min;
   moisture(50);
   EXPECT_EQ(sink_.calls.size(), 1u);  // no stop
+}
+
+TEST_F(EngineTest, UntilLeavesAnotherRunStartedRightAfterTheRulesWasStoppedEarly) {
+  start(kHysteresis);
+  moisture(25);
+  ASSERT_EQ(sink_.calls.size(), 1u);
+  // A person stops the rule's run 2 minutes in and, before the engine looks again, starts their
+  // own run in the zone: the zone is busy and the rule's 20 minutes are not over.
+  clock_.advance(2min);
+  sink_.running_until["z1"] = clock_.now() + 10min;
+  sink_.running_id["z1"] = 999;
+  moisture(50);  // the rule's `until` is true now
+  EXPECT_EQ(sink_.calls.size(), 1u) << "the person's run must not be stopped by the rule";
 }
 
 TEST_F(EngineTest, HoldWaitsUntilConditionHeldContinuously) {

@@ -34,7 +34,8 @@ class RecordingSink final : public ActionSink {
                     who);
     if (!refuse_with.empty()) return make_error("refused", refuse_with);
     running_until[zone] = clock_.now() + duration;
-    return ++next_id_;
+    running_id[zone] = ++next_id_;
+    return next_id_;
   }
   Result<void> stop(const std::string& zone, const std::string&, const std::string&) override {
     running_until.erase(zone);
@@ -44,6 +45,12 @@ class RecordingSink final : public ActionSink {
     const auto it = running_until.find(zone);
     return it != running_until.end() && clock_.now() < it->second;
   }
+  bool run_active(std::uint64_t run_id) const override {
+    for (const auto& [zone, id] : running_id) {
+      if (id == run_id && zone_running(zone)) return true;
+    }
+    return false;
+  }
   void alarm(Severity, const std::string& code, const std::string&) override {
     alarms.push_back(code);
   }
@@ -52,6 +59,7 @@ class RecordingSink final : public ActionSink {
   std::vector<std::string> calls;
   std::vector<std::string> alarms;
   std::map<std::string, Timestamp> running_until;
+  std::map<std::string, std::uint64_t> running_id;  // the zone's latest run
   std::string refuse_with;
 
  private:

@@ -23,7 +23,8 @@ class RecordingSink final : public ActionSink {
     calls.push_back(stamp() + " irrigate " + zone + " " + std::to_string(duration.count() / 1000) +
                     "s " + who);
     running_until[zone] = clock_.now() + duration;
-    return ++next_id_;
+    running_id[zone] = ++next_id_;
+    return next_id_;
   }
   Result<void> stop(const std::string& zone, const std::string& why,
                     const std::string& who) override {
@@ -35,6 +36,12 @@ class RecordingSink final : public ActionSink {
     const auto it = running_until.find(zone);
     return it != running_until.end() && clock_.now() < it->second;
   }
+  bool run_active(std::uint64_t run_id) const override {
+    for (const auto& [zone, id] : running_id) {
+      if (id == run_id && zone_running(zone)) return true;
+    }
+    return false;
+  }
   void alarm(Severity s, const std::string& code, const std::string& message) override {
     alarms.push_back(std::string(to_string(s)) + " " + code);
     alarm_messages.push_back(message);
@@ -45,6 +52,7 @@ class RecordingSink final : public ActionSink {
   std::vector<std::string> alarms;
   std::vector<std::string> alarm_messages;
   std::map<std::string, Timestamp> running_until;
+  std::map<std::string, std::uint64_t> running_id;  // the zone's latest run
   std::string refuse_with;
 
  private:
