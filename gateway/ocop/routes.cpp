@@ -37,6 +37,7 @@ const Rule kCreateLot{{Role::officer}, true, "lot.create"};
 const Rule kDiary{{Role::farmer, Role::officer}, true, "lot.diary"};
 const Rule kHarvest{{Role::farmer, Role::officer}, true, "lot.harvest"};
 const Rule kExport{{Role::officer}, false, ""};
+constexpr std::size_t kApiMaxReadings = 300'000;
 
 // The ledger's error codes (ledger.h) as HTTP answers.
 Response ledger_error(const Error& e) {
@@ -435,6 +436,10 @@ void register_ocop_routes(http::HttpServer& server, http::Access& access, OcopSe
       q.lang = lang_of(req);
       q.zone = std::string(req.query_param("zone").value_or(""));
       q.lot = std::string(req.query_param("lot").value_or(""));
+      // The answer is built in the gateway's memory (about 80 bytes a reading in CSV): a Pi
+      // with 1 GB must not spend it on one download. `farmgate export` runs in its own process
+      // and takes more.
+      q.max_rows = kApiMaxReadings;
       std::optional<std::int64_t> from, to;
       for (auto [key, slot] : {std::pair{"from", &from}, std::pair{"to", &to}}) {
         const auto raw = req.query_param(key);
