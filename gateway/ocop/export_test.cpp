@@ -20,72 +20,8 @@ namespace {
 namespace json = boost::json;
 using Table = std::vector<std::vector<std::string>>;
 
-class ExportTest : public testing::StoreFileTest {
+class ExportTest : public testing::ChainedLotsTest {
  protected:
-  void add_lot(const std::string& code, const std::string& product, std::vector<LotZone> zones,
-               const std::string& planted) {
-    Lot lot;
-    lot.code = code;
-    lot.product = product;
-    lot.zones = std::move(zones);
-    lot.planted = planted;
-    lot.created_by = "officer1";
-    lot.created_ms = local_ms(2026, 1, 1);
-    lot.hash = lot_hash(lot);
-    auto st = sqlite::Stmt::prepare(*db_,
-                                    "INSERT INTO lots(code, product, planted, created_by, "
-                                    "created_ms, hash, head) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)");
-    ASSERT_TRUE(st.ok());
-    st->bind(1, lot.code).bind(2, lot.product).bind(3, lot.planted).bind(4, lot.created_by);
-    st->bind(5, lot.created_ms).bind(6, lot.hash);
-    ASSERT_TRUE(st->run().ok());
-    for (const LotZone& z : lot.zones) {
-      exec("INSERT INTO lot_zones VALUES ('" + code + "', '" + z.zone + "', " +
-           std::to_string(z.area_m2) + ")");
-    }
-    heads_[code] = {lot.hash, 0};
-  }
-
-  // Appends `e` to its lot's chain as the ledger would: next seq, linked and hashed.
-  void add_entry(Entry e) {
-    auto& [head, count] = heads_.at(e.lot);
-    e.seq = ++count;
-    e.prev_hash = head;
-    if (e.who.empty()) e.who = "farmer1";
-    e.recorded_ms = local_ms(2026, 6, 1) + e.seq;
-    e.hash = entry_hash(e);
-    head = e.hash;
-    auto st = sqlite::Stmt::prepare(
-        *db_,
-        "INSERT INTO lot_entries(lot, seq, kind, date, zone, material, active_ingredient, amount, "
-        "unit, phi_days, note, run_id, start_ms, duration_s, volume_l, reason, quantity_kg, grade, "
-        "final, override_by, override_reason, who, recorded_ms, prev_hash, hash) VALUES (?1, ?2, "
-        "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, "
-        "?22, ?23, ?24, ?25)");
-    ASSERT_TRUE(st.ok()) << st.error().message;
-    st->bind(1, e.lot).bind(2, e.seq).bind(3, to_string(e.kind)).bind(4, e.date).bind(5, e.zone);
-    st->bind(6, e.material).bind(7, e.active_ingredient);
-    if (e.amount) {
-      st->bind(8, *e.amount);
-    } else {
-      st->bind_null(8);
-    }
-    st->bind(9, e.unit).bind(10, e.phi_days).bind(11, e.note).bind(12, e.run_id);
-    st->bind(13, e.start_ms).bind(14, e.duration_s);
-    if (e.volume_l) {
-      st->bind(15, *e.volume_l);
-    } else {
-      st->bind_null(15);
-    }
-    st->bind(16, e.reason).bind(17, e.quantity_kg).bind(18, e.grade);
-    st->bind(19, e.final_harvest ? 1 : 0).bind(20, e.override_by).bind(21, e.override_reason);
-    st->bind(22, e.who).bind(23, e.recorded_ms).bind(24, e.prev_hash).bind(25, e.hash);
-    ASSERT_TRUE(st->run().ok());
-    exec("UPDATE lots SET head = '" + head + "', entries = " + std::to_string(count) +
-         (e.final_harvest ? ", closed = '" + e.date + "'" : std::string()) + " WHERE code = '" +
-         e.lot + "'");
-  }
-
   void harvest(const std::string& lot, const std::string& date, double kg) {
     Entry e;
     e.lot = lot;
@@ -176,8 +112,6 @@ class ExportTest : public testing::StoreFileTest {
     }
     return tables;
   }
-
-  std::map<std::string, std::pair<std::string, std::int64_t>> heads_;
 };
 
 TEST_F(ExportTest, HeaderRowsInVietnameseAndEnglish) {

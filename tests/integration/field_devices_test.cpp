@@ -49,37 +49,6 @@ constexpr char kCamPassword[] = "leaf-2026";
 constexpr char kWebUser[] = "itest";
 constexpr int kProbeUnit = 1;
 
-// ---- the daemon's SQLite files, read-only ------------------------------------------------------
-
-// One query on a database file opened read-only for just this call, so that every call sees what
-// the daemon has committed by then. Every column as text ("" for NULL); throws if the file cannot
-// be opened or the SQL is wrong, which is a broken test, not a finding.
-std::vector<std::vector<std::string>> query(const std::string& file, const std::string& sql) {
-  sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(file.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
-  std::unique_ptr<sqlite3, decltype(&sqlite3_close)> db(raw, &sqlite3_close);
-  if (rc != SQLITE_OK) throw std::runtime_error("cannot open " + file);
-  sqlite3_busy_timeout(db.get(), 2000);
-  sqlite3_stmt* st = nullptr;
-  if (sqlite3_prepare_v2(db.get(), sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
-    throw std::runtime_error(sql + ": " + sqlite3_errmsg(db.get()));
-  }
-  std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)> stmt(st, &sqlite3_finalize);
-  std::vector<std::vector<std::string>> rows;
-  for (;;) {
-    const int step = sqlite3_step(st);
-    if (step == SQLITE_DONE) break;
-    if (step != SQLITE_ROW) throw std::runtime_error(sql + ": " + sqlite3_errmsg(db.get()));
-    std::vector<std::string> row;
-    for (int c = 0; c < sqlite3_column_count(st); ++c) {
-      const auto* text = sqlite3_column_text(st, c);
-      row.emplace_back(text ? reinterpret_cast<const char*>(text) : "");
-    }
-    rows.push_back(std::move(row));
-  }
-  return rows;
-}
-
 struct Stored {
   std::int64_t ts;
   double value;
@@ -93,10 +62,10 @@ std::vector<Stored> readings(const std::string& db, const std::string& device,
                              const std::string& metric) {
   if (read_file(db).empty()) return {};
   std::vector<Stored> out;
-  for (const auto& r : query(db,
-                             "SELECT r.ts, r.value, s.unit, s.zone, s.kind FROM readings r JOIN "
-                             "series s ON s.id = r.series WHERE s.device = '" +
-                                 device + "' AND s.metric = '" + metric + "' ORDER BY r.ts")) {
+  for (const auto& r : query_db(db,
+                                "SELECT r.ts, r.value, s.unit, s.zone, s.kind FROM readings r JOIN "
+                                "series s ON s.id = r.series WHERE s.device = '" +
+                                    device + "' AND s.metric = '" + metric + "' ORDER BY r.ts")) {
     out.push_back({std::stoll(r[0]), std::stod(r[1]), r[2], r[3], r[4]});
   }
   return out;
@@ -540,7 +509,7 @@ TEST_F(FieldDevicesTest, ModbusLorawanAndCameraReadingsReachTheStoreApiMetricsAn
     EXPECT_EQ(v.at("height").to_number<int>(), 240);
     EXPECT_GT(v.at("canopy_cover").to_number<double>(), 50.0);
     EXPECT_EQ(get(url("/api/v1/zones/z9/snapshot.jpg"), token).status, 404);
-    const auto index = query(
+    const auto index = query_db(
         snapshots_db(),
         "SELECT camera, zone, reason FROM snapshots WHERE camera = 'cam-z1' ORDER BY time_ms");
     ASSERT_FALSE(index.empty());
@@ -576,9 +545,9 @@ TEST_F(FieldDevicesTest, ModbusLorawanAndCameraReadingsReachTheStoreApiMetricsAn
   }
   EXPECT_TRUE(wait_for(
       [&] {
-        return !query(db(),
-                      "SELECT id FROM events WHERE code = 'modbus_device_offline' AND "
-                      "severity = 'alarm'")
+        return !query_db(db(),
+                         "SELECT id FROM events WHERE code = 'modbus_device_offline' AND "
+                         "severity = 'alarm'")
                     .empty();
       },
       5s, 100ms))
@@ -589,7 +558,7 @@ TEST_F(FieldDevicesTest, ModbusLorawanAndCameraReadingsReachTheStoreApiMetricsAn
   // on_alarms: the camera takes a picture when an alarm is raised.
   EXPECT_TRUE(wait_for(
       [&] {
-        return !query(snapshots_db(), "SELECT id FROM snapshots WHERE reason = 'alarm'").empty();
+        return !query_db(snapshots_db(), "SELECT id FROM snapshots WHERE reason = 'alarm'").empty();
       },
       10s, 100ms))
       << "no alarm snapshot after modbus_device_offline";
@@ -598,7 +567,7 @@ TEST_F(FieldDevicesTest, ModbusLorawanAndCameraReadingsReachTheStoreApiMetricsAn
   slave_.start();
   EXPECT_TRUE(wait_for(
       [&] {
-        return !query(db(), "SELECT id FROM events WHERE code = 'modbus_device_online'").empty();
+        return !query_db(db(), "SELECT id FROM events WHERE code = 'modbus_device_online'").empty();
       },
       20s, 100ms))
       << "no modbus_device_online event after the slave came back";
@@ -621,7 +590,8 @@ TEST_F(FieldDevicesTest, TheSnapshotOfAZoneWithoutAValveIsServed) {
   ASSERT_NO_FATAL_FAILURE(start_farmgate());
   ASSERT_TRUE(wait_for(
       [&] {
-        return !query(snapshots_db(), "SELECT id FROM snapshots WHERE camera = 'cam-z2'").empty();
+        return !query_db(snapshots_db(), "SELECT id FROM snapshots WHERE camera = 'cam-z2'")
+                    .empty();
       },
       20s, 100ms))
       << "cam-z2 took no picture";

@@ -8,6 +8,7 @@
 #include <pwd.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sqlite3.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -835,6 +836,34 @@ std::string farmgate_binary() {
 #else
   return {};
 #endif
+}
+
+std::vector<std::vector<std::string>> query_db(const std::string& file, const std::string& sql,
+                                               bool write) {
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(file.c_str(), &raw,
+                                 write ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY, nullptr);
+  std::unique_ptr<sqlite3, decltype(&sqlite3_close)> db(raw, &sqlite3_close);
+  if (rc != SQLITE_OK) throw std::runtime_error("cannot open " + file);
+  sqlite3_busy_timeout(db.get(), 2000);
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(db.get(), sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
+    throw std::runtime_error(sql + ": " + sqlite3_errmsg(db.get()));
+  }
+  std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)> stmt(st, &sqlite3_finalize);
+  std::vector<std::vector<std::string>> rows;
+  for (;;) {
+    const int step = sqlite3_step(st);
+    if (step == SQLITE_DONE) break;
+    if (step != SQLITE_ROW) throw std::runtime_error(sql + ": " + sqlite3_errmsg(db.get()));
+    std::vector<std::string> row;
+    for (int c = 0; c < sqlite3_column_count(st); ++c) {
+      const auto* text = sqlite3_column_text(st, c);
+      row.emplace_back(text ? reinterpret_cast<const char*>(text) : "");
+    }
+    rows.push_back(std::move(row));
+  }
+  return rows;
 }
 
 std::string config_head(const std::string& site, const std::string& data_dir,

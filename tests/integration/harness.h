@@ -266,6 +266,13 @@ class MqttCollector {
 std::string sim_binary();       // FARMGATE_SIM_BIN, or "" when it was not built
 std::string farmgate_binary();  // FARMGATE_BIN, or "" when it was not built
 
+// One SQL statement on a database file opened for this call only, so that each call sees what
+// the daemon has committed by then: every column of every row as text ("" for NULL). Read-only
+// unless `write` (a test tampering with a row). Throws if the file cannot be opened or the SQL
+// is wrong: a broken test, not a finding.
+std::vector<std::vector<std::string>> query_db(const std::string& file, const std::string& sql,
+                                               bool write = false);
+
 // The top of a test gateway's configuration, literal values only (so `farmgate user`, `check`
 // and `export` read the same file as the daemon, without its environment): site, time zone,
 // data_dir, mqtt (quick reconnects), http on 127.0.0.1:`http_port` and a store that commits

@@ -183,38 +183,6 @@ bool hex64(const std::string& s) {
   return true;
 }
 
-// ---- the daemon's SQLite file ------------------------------------------------------------------
-
-// Every column as text ("" for NULL). Opened for this call only, so each call sees what the
-// daemon has committed. Throws on a wrong query: a broken test, not a finding.
-std::vector<std::vector<std::string>> sql(const std::string& file, const std::string& text,
-                                          bool write = false) {
-  sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(file.c_str(), &raw,
-                                 write ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY, nullptr);
-  std::unique_ptr<sqlite3, decltype(&sqlite3_close)> db(raw, &sqlite3_close);
-  if (rc != SQLITE_OK) throw std::runtime_error("cannot open " + file);
-  sqlite3_busy_timeout(db.get(), 2000);
-  sqlite3_stmt* st = nullptr;
-  if (sqlite3_prepare_v2(db.get(), text.c_str(), -1, &st, nullptr) != SQLITE_OK) {
-    throw std::runtime_error(text + ": " + sqlite3_errmsg(db.get()));
-  }
-  std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)> stmt(st, &sqlite3_finalize);
-  std::vector<std::vector<std::string>> rows;
-  for (;;) {
-    const int step = sqlite3_step(st);
-    if (step == SQLITE_DONE) break;
-    if (step != SQLITE_ROW) throw std::runtime_error(text + ": " + sqlite3_errmsg(db.get()));
-    std::vector<std::string> row;
-    for (int c = 0; c < sqlite3_column_count(st); ++c) {
-      const auto* t = sqlite3_column_text(st, c);
-      row.emplace_back(t ? reinterpret_cast<const char*>(t) : "");
-    }
-    rows.push_back(std::move(row));
-  }
-  return rows;
-}
-
 std::string trim(std::string s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
   return s;
@@ -510,10 +478,10 @@ TEST_F(OcopLifecycleTest, ALotFromPlantingToATamperedRecord) {
     std::vector<std::vector<std::string>> run;
     ASSERT_TRUE(wait_for(
         [&] {
-          run = sql(db(),
-                    "SELECT zone, start_ms, end_ms, who, reason, ifnull(volume_l, 'null') "
-                    "FROM irrigation_runs WHERE id = " +
-                        std::to_string(run_id));
+          run = query_db(db(),
+                         "SELECT zone, start_ms, end_ms, who, reason, ifnull(volume_l, 'null') "
+                         "FROM irrigation_runs WHERE id = " +
+                             std::to_string(run_id));
           return !run.empty() && !run[0][2].empty();
         },
         10s, 100ms))
@@ -762,12 +730,12 @@ TEST_F(OcopLifecycleTest, ALotFromPlantingToATamperedRecord) {
     EXPECT_TRUE(exited_with(status, 0)) << describe_status(status);
     farmgate_.reset();
     const std::string seq = std::to_string(static_cast<int>(num(pesticide, "seq")));
-    sql(db(),
-        std::string("UPDATE lot_entries SET amount = 6.25 WHERE lot = '") + kLot +
-            "' AND seq = " + seq,
-        /*write=*/true);
-    ASSERT_EQ(sql(db(), std::string("SELECT amount FROM lot_entries WHERE lot = '") + kLot +
-                            "' AND seq = " + seq)[0][0],
+    query_db(db(),
+             std::string("UPDATE lot_entries SET amount = 6.25 WHERE lot = '") + kLot +
+                 "' AND seq = " + seq,
+             /*write=*/true);
+    ASSERT_EQ(query_db(db(), std::string("SELECT amount FROM lot_entries WHERE lot = '") + kLot +
+                                 "' AND seq = " + seq)[0][0],
               "6.25");
     ASSERT_NO_FATAL_FAILURE(start_farmgate());
 

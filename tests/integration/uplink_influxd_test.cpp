@@ -61,8 +61,7 @@ TEST(UplinkInfluxdTest, DeliversAThousandAwkwardLinesExactly) {
   };
   EXPECT_NE(text("SHOW TAG VALUES FROM soil WITH KEY = zone").find("\"Vườn bưởi, khu=2\""),
             std::string::npos);
-  EXPECT_NE(text("SELECT last(note) FROM soil").find(R"("tưới \"nhẹ\" \\ ok")"),
-            std::string::npos);
+  EXPECT_NE(text("SELECT last(note) FROM soil").find(R"("tưới \"nhẹ\" \\ ok")"), std::string::npos);
   EXPECT_NE(text("SELECT max(samples) FROM soil").find(",999]"), std::string::npos);
 }
 
