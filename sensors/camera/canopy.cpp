@@ -1,5 +1,7 @@
 #include "sensors/camera/canopy.h"
 
+#include <cmath>
+
 // jpeglib.h needs size_t and FILE declared before it.
 #include <csetjmp>
 #include <cstdio>
@@ -147,7 +149,11 @@ Result<CanopyImage> analyse_jpeg(std::span<const std::uint8_t> jpeg, const Canop
   out.height = static_cast<int>(counts.height);
   out.analysed_width = static_cast<int>(counts.out_width);
   out.analysed_height = static_cast<int>(counts.out_height);
-  out.cover_percent = 100.0 * static_cast<double>(counts.green) / static_cast<double>(counts.total);
+  // Two decimals: a camera's green cover is not known better than that, and 40.318142361111114
+  // is what a phone page, an export and the upstream database would otherwise carry.
+  out.cover_percent =
+      std::round(10'000.0 * static_cast<double>(counts.green) / static_cast<double>(counts.total)) /
+      100.0;
   return out;
 }
 

@@ -23,7 +23,7 @@ namespace farmgate::sensors::camera {
 struct CanopyImage {
   int width = 0;  // of the JPEG as stored, not as analysed
   int height = 0;
-  double cover_percent = 0;  // 0..100
+  double cover_percent = 0;  // 0..100, to two decimals
   int analysed_width = 0;    // after the reduced-scale decode
   int analysed_height = 0;
 };

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include <random>
 
 #include "sensors/camera/test_images.h"
@@ -41,6 +43,14 @@ TEST(CanopyTest, CoverFollowsTheShareOfGreen) {
     ASSERT_TRUE(r) << r.error().message;
     EXPECT_NEAR(r->cover_percent, share * 100, 2.0) << share;
   }
+}
+
+TEST(CanopyTest, CoverHasTwoDecimalsAtMost) {
+  // 1/3 green: an unrounded share would be 33.333...
+  auto r = analyse_jpeg(field_jpeg(300, 200, 1.0 / 3.0), {});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_DOUBLE_EQ(r->cover_percent, std::round(r->cover_percent * 100) / 100);
+  EXPECT_NEAR(r->cover_percent, 100.0 / 3.0, 2.0);
 }
 
 TEST(CanopyTest, ReducedScaleKeepsTheCover) {
