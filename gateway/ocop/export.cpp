@@ -354,7 +354,8 @@ Result<void> export_diary(Ledger& ledger, const ExportQuery& q, const Range& r, 
     table.row({e.lot, e.seq, e.date, Coded{to_string(e.kind), kind_label(e.kind, q.lang)},
                text_or_null(e.zone), text_or_null(e.material), text_or_null(e.active_ingredient),
                std::move(amount), std::move(unit), std::move(phi), std::move(quantity),
-               text_or_null(e.grade), std::move(note), e.who, e.hash});
+               text_or_null(e.grade), std::move(note), text_or_null(e.override_by),
+               text_or_null(e.override_reason), e.who, e.hash});
   }
   return {};
 }
@@ -456,6 +457,9 @@ std::vector<Column> columns_of(ExportKind k) {
               {"quantity_kg", "Quantity (kg)", "Sản lượng (kg)"},
               {"grade", "Grade", "Phân loại"},
               {"note", "Note", "Ghi chú"},
+              {"override_by", "Allowed inside the PHI by",
+               "Cán bộ cho thu hoạch trong thời gian cách ly"},
+              {"override_reason", "Reason allowed", "Lý do cho phép"},
               {"who", "Recorded by", "Người ghi"},
               {"hash", "Hash", "Mã băm"}};
     case ExportKind::season:

@@ -11,7 +11,8 @@
 //               planted, expected harvest, closed, harvested kg, yield (kg/ha), water (m³),
 //               chain verified
 //   diary       one per diary entry and harvest: lot, seq, date, kind, zone, material, active
-//               ingredient, amount, unit, PHI days, quantity kg, grade, note, who, hash
+//               ingredient, amount, unit, PHI days, quantity kg, grade, note, the officer
+//               who allowed a harvest inside a PHI and why, who, hash
 //   season      the season report: per product, lots, area (ha), harvested kg, yield (kg/ha),
 //               water (m³) and water per kg (L/kg), for harvests dated in the range
 // Numbers are written with a '.' decimal point whatever the language, which is what Excel's CSV

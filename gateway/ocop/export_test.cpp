@@ -134,10 +134,10 @@ TEST_F(ExportTest, HeaderRowsInVietnameseAndEnglish) {
       {ExportKind::diary,
        {{"Mã lô", "STT", "Ngày", "Loại công việc", "Khu", "Vật tư", "Hoạt chất", "Liều lượng",
          "Đơn vị", "Thời gian cách ly (ngày)", "Sản lượng (kg)", "Phân loại", "Ghi chú",
-         "Người ghi", "Mã băm"},
+         "Cán bộ cho thu hoạch trong thời gian cách ly", "Lý do cho phép", "Người ghi", "Mã băm"},
         {"Lot", "No.", "Date", "Kind of work", "Zone", "Material", "Active ingredient", "Amount",
-         "Unit", "Pre-harvest interval (days)", "Quantity (kg)", "Grade", "Note", "Recorded by",
-         "Hash"}}},
+         "Unit", "Pre-harvest interval (days)", "Quantity (kg)", "Grade", "Note",
+         "Allowed inside the PHI by", "Reason allowed", "Recorded by", "Hash"}}},
       {ExportKind::season,
        {{"Sản phẩm", "Số lô", "Diện tích (ha)", "Sản lượng (kg)", "Năng suất (kg/ha)", "Nước (m³)",
          "Nước/kg (L/kg)"},
@@ -189,7 +189,7 @@ TEST_F(ExportTest, CsvReadBackKeepsVietnameseAndDefusesFormulas) {
   EXPECT_EQ(d[1][12], "'=HYPERLINK(\"http://x\") phun sáng sớm");
   EXPECT_EQ(d[2][3], "thu hoạch");
   EXPECT_EQ(d[2][10], "800.5");
-  EXPECT_EQ(d[2][14].size(), 64u);
+  EXPECT_EQ(d[2][16].size(), 64u);  // the hash, last
 
   const Table& l = tables[1];
   ASSERT_EQ(l.size(), 2u);
@@ -352,6 +352,26 @@ TEST_F(ExportTest, DiaryNarrowedToOneLotAndNamedForDownload) {
   q.lot = "";
   q.format = Format::csv;
   EXPECT_EQ(run(q).file_name, "farmgate-diary-2026-06-01-2026-06-30.csv");
+}
+
+TEST_F(ExportTest, AHarvestAllowedInsideAPreHarvestIntervalSaysByWhomAndWhy) {
+  add_lot("B1", "Bưởi da xanh", {{"z1", 5000}}, "2026-02-01");
+  spray("B1", "2026-06-01", "");
+  Entry e;
+  e.lot = "B1";
+  e.kind = EntryKind::harvest;
+  e.date = "2026-06-03";
+  e.quantity_kg = 800;
+  e.override_by = "cán bộ Hà";
+  e.override_reason = "mẫu kiểm nghiệm dư lượng đạt";
+  add_entry(e);
+  harvest("B1", "2026-06-20", 400);  // after the interval: nothing to say
+  const auto rows = json::parse(run(query(ExportKind::diary, Format::json)).body).at("rows");
+  ASSERT_EQ(rows.as_array().size(), 3u);
+  EXPECT_EQ(rows.at(1).at("override_by").as_string(), "cán bộ Hà");
+  EXPECT_EQ(rows.at(1).at("override_reason").as_string(), "mẫu kiểm nghiệm dư lượng đạt");
+  EXPECT_TRUE(rows.at(2).at("override_by").is_null());
+  EXPECT_TRUE(rows.at(0).at("override_reason").is_null());
 }
 
 }  // namespace

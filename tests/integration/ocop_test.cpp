@@ -682,6 +682,11 @@ TEST_F(OcopLifecycleTest, ALotFromPlantingToATamperedRecord) {
     EXPECT_TRUE(has(*pest_row, kPesticideUnit)) << json::serialize(json::value_from(*pest_row));
     EXPECT_TRUE(has(*pest_row, kPesticide));
     EXPECT_TRUE(has(*pest_row, kActive));
+    auto harvest_row = row_with(str(harvest, "hash"));
+    ASSERT_TRUE(harvest_row) << "no row for the harvest: " << out.out;
+    EXPECT_TRUE(has(*harvest_row, str(harvest, "override_reason")))
+        << "the officer's override is in the export: "
+        << json::serialize(json::value_from(*harvest_row));
     auto irr_row = row_with(str(irrigation, "hash"));
     ASSERT_TRUE(irr_row) << "no row for the irrigation entry: " << out.out;
     EXPECT_TRUE(has(*irr_row, kLot));
