@@ -320,7 +320,8 @@ void season_section(std::string& out, const TraceRecord& r, Lang lang) {
   tile(out, tr(lang, "Nhiệt độ đất", "Soil temperature"), stats_text(r.soil_temp, "°C", lang),
        r.soil_temp.n > 0 ? min_mean_max : "");
   out += "</div>\n";
-  // Readings older than the store's retention are gone: say the statistics start later.
+  // The statistics start after planting: the probes came later, or older readings are past the
+  // store's retention. Either way the reader must know the season is not all covered.
   const auto offset = offset_ms(r);
   std::int64_t first = 0;
   for (const Stats* s : {&r.moisture, &r.soil_temp}) {
@@ -330,8 +331,11 @@ void season_section(std::string& out, const TraceRecord& r, Lang lang) {
     out += "<p class=\"note\">";
     out += tr(lang, "Số liệu đất từ ngày ", "Soil statistics start on ");
     out += local_date(first, *offset, lang);
-    out += tr(lang, " (số liệu cũ hơn đã hết thời hạn lưu trữ của thiết bị).",
-              " (older readings are past the gateway's retention).");
+    out += tr(lang,
+              " (trước ngày này không có số liệu: cảm biến chưa lắp, hoặc số liệu cũ đã hết thời "
+              "hạn lưu trữ của thiết bị).",
+              " (none before: the probes came later, or older readings are past the gateway's "
+              "retention).");
     out += "</p>\n";
   }
   if (!r.canopy.empty()) {

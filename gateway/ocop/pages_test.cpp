@@ -197,11 +197,12 @@ TEST(TracePageTest, BrokenChainShowsTheReasonAndMarksTheEntry) {
 TEST(TracePageTest, SaysWhenSoilStatisticsStartAfterPlanting) {
   TraceRecord r = record();
   EXPECT_FALSE(has(trace_page(r, "", Lang::vi), "Số liệu đất từ ngày"));
-  // Readings before 11 March (local) are past retention.
+  // No readings before 11 March (local): probes installed later, or past retention.
   r.moisture.first_ms = utc_midnight_ms(2026, 3, 11) - 7 * kHourMs + 30 * 60'000;
   r.soil_temp.first_ms = r.moisture.first_ms + kHourMs;
   EXPECT_TRUE(has(trace_page(r, "", Lang::vi), "Số liệu đất từ ngày 11/03/2026"));
   EXPECT_TRUE(has(trace_page(r, "", Lang::en), "Soil statistics start on 2026-03-11"));
+  EXPECT_TRUE(has(trace_page(r, "", Lang::vi), "cảm biến chưa lắp"));
 }
 
 TEST(TracePageTest, RecordWithoutDataSaysSoInsteadOfZeros) {
